@@ -1,0 +1,194 @@
+//! Tones in, bytes out.
+//!
+//! The receiver works on whole buffers at 48 kHz (other rates are resampled first, with a proper
+//! resampler, so 44.1 kHz files decode where ggwave's streaming resampler drops samples):
+//!
+//! 1. **Scan**: power spectra of consecutive 1024-sample frames; every band (24, 40, 320) is
+//!    checked for start markers with *soft*, multi-frame scoring over a grid of clock-drift
+//!    factors (±1 %), instead of ggwave's single-frame 3× threshold.
+//! 2. **Lock**: around each candidate marker, the symbol timing is searched at 1/16-frame steps
+//!    and the drift is undone by resampling the candidate span.
+//! 3. **Read**: each symbol is the coherent sum of its frames (as ggwave), each nibble the arg-max
+//!    of its 16 bins; nibbles whose winner is not clearly ahead are marked as erasures.
+//! 4. **Check**: Reed-Solomon with errors *and* erasures on the header and the payload, plus the
+//!    frame-count check; the end marker must be where the length says it is when a correction
+//!    was needed, so noise never becomes a payload.
+
+mod fixed;
+mod scan;
+mod spectrum;
+mod stream;
+mod variable;
+
+pub use stream::StreamDecoder;
+
+use crate::limits::{LimitError, Limits};
+use crate::protocol::{Protocol, SAMPLE_RATE};
+use crate::resample;
+use crate::wav::{read_wav, AudioInfo, WavError};
+use std::fmt;
+
+/// How to decode.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodeOptions {
+    /// Fixed-length mode: every transmission carries exactly this many bytes (1..=64), no markers.
+    pub fixed_length: Option<usize>,
+    /// The sender used DSS.
+    pub dss: bool,
+    /// Limits for hostile input.
+    pub limits: Limits,
+}
+
+/// One received message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    /// The bytes sent.
+    pub payload: Vec<u8>,
+    /// Protocol id it was sent with.
+    pub protocol: u8,
+    /// Where the transmission starts in the input, in seconds.
+    pub start_seconds: f64,
+    /// Where it ends, in seconds.
+    pub end_seconds: f64,
+}
+
+impl Message {
+    /// The payload as text when it is valid UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.payload).ok()
+    }
+
+    /// ggwave's name of the protocol.
+    pub fn protocol_name(&self) -> &'static str {
+        Protocol::by_id(self.protocol)
+            .map(|p| p.name)
+            .unwrap_or("unknown")
+    }
+
+    /// The payload in lowercase hex.
+    pub fn hex(&self) -> String {
+        self.payload.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// Why audio could not be decoded (finding no message is not an error).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DecodeError {
+    /// The WAV could not be read.
+    Wav(WavError),
+    /// A limit was exceeded.
+    Limit(LimitError),
+    /// Fixed length outside 1..=64.
+    FixedLength(usize),
+    /// Internal resampler failure.
+    Resample(String),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Wav(e) => write!(f, "{e}"),
+            DecodeError::Limit(e) => write!(f, "{e}"),
+            DecodeError::FixedLength(n) => write!(f, "fixed length {n} outside 1-64"),
+            DecodeError::Resample(e) => write!(f, "resampling failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<WavError> for DecodeError {
+    fn from(e: WavError) -> Self {
+        match e {
+            WavError::Limit(l) => DecodeError::Limit(l),
+            other => DecodeError::Wav(other),
+        }
+    }
+}
+
+impl From<LimitError> for DecodeError {
+    fn from(e: LimitError) -> Self {
+        DecodeError::Limit(e)
+    }
+}
+
+/// A decoded file: what it was and what it said.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Header facts of the input.
+    pub info: AudioInfo,
+    /// Messages in order of their start.
+    pub messages: Vec<Message>,
+}
+
+fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
+    match opts.fixed_length {
+        Some(n) if n == 0 || n > crate::protocol::MAX_FIXED_PAYLOAD => {
+            Err(DecodeError::FixedLength(n))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Decode mono samples at any rate.
+pub fn decode_samples(
+    samples: &[f32],
+    sample_rate: u32,
+    opts: &DecodeOptions,
+) -> Result<Vec<Message>, DecodeError> {
+    check_options(opts)?;
+    let l = &opts.limits;
+    if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
+        return Err(LimitError::SampleRate {
+            rate: sample_rate,
+            min: l.min_sample_rate,
+            max: l.max_sample_rate,
+        }
+        .into());
+    }
+    let seconds = samples.len() as f64 / sample_rate as f64;
+    if seconds > l.max_seconds {
+        return Err(LimitError::TooLong {
+            seconds,
+            max: l.max_seconds,
+        }
+        .into());
+    }
+    let audio = resample::resample(samples, sample_rate, SAMPLE_RATE)
+        .map_err(|e| DecodeError::Resample(e.0))?;
+    // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that
+    // filtered audio can never be read as a message.
+    let nyquist = sample_rate as f64 / 2.0;
+    Ok(decode_48k(&audio, opts, nyquist))
+}
+
+/// Decode samples already at 48 kHz; `nyquist` limits the bands searched.
+pub(crate) fn decode_48k(audio: &[f32], opts: &DecodeOptions, nyquist: f64) -> Vec<Message> {
+    let mut messages = match opts.fixed_length {
+        Some(n) => fixed::decode(audio, n, opts.dss, nyquist),
+        None => variable::decode(audio, opts.dss, nyquist),
+    };
+    messages.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));
+    messages
+}
+
+/// Read and decode a WAV file. Several channels are mixed; when the mix yields nothing, each
+/// channel is tried on its own (a stereo file with the tones on one side, or out of phase).
+pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeError> {
+    check_options(opts)?;
+    let audio = read_wav(bytes, &opts.limits)?;
+    let rate = audio.info.sample_rate;
+    let mut messages = decode_samples(&audio.mono(), rate, opts)?;
+    if messages.is_empty() && audio.channels.len() > 1 {
+        for ch in audio.channels.iter().take(8) {
+            messages = decode_samples(ch, rate, opts)?;
+            if !messages.is_empty() {
+                break;
+            }
+        }
+    }
+    Ok(Decoded {
+        info: audio.info,
+        messages,
+    })
+}

@@ -1,0 +1,105 @@
+//! Live decoding: feed chunks of any size as they arrive (microphone, network); messages are
+//! reported once, as soon as their transmission is complete.
+
+use super::{check_options, decode_samples, DecodeError, DecodeOptions, Message};
+use crate::limits::LimitError;
+
+/// Longest window kept, in seconds: the longest transmission (protocol 6, 140 bytes, 38.9 s) plus
+/// margin.
+const WINDOW_SECONDS: f64 = 42.0;
+/// Re-run the receiver after this much new audio, in seconds.
+const STEP_SECONDS: f64 = 0.25;
+
+/// A receiver for audio that arrives in pieces.
+pub struct StreamDecoder {
+    rate: u32,
+    opts: DecodeOptions,
+    buffer: Vec<f32>,
+    /// Absolute time (s) of `buffer[0]`.
+    origin: f64,
+    new_samples: usize,
+    /// Absolute start times and payloads of messages already reported.
+    reported: Vec<(f64, Vec<u8>)>,
+}
+
+impl StreamDecoder {
+    /// A receiver for mono samples at `sample_rate` Hz.
+    pub fn new(sample_rate: u32, opts: DecodeOptions) -> Result<Self, DecodeError> {
+        check_options(&opts)?;
+        let l = &opts.limits;
+        if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
+            return Err(LimitError::SampleRate {
+                rate: sample_rate,
+                min: l.min_sample_rate,
+                max: l.max_sample_rate,
+            }
+            .into());
+        }
+        Ok(StreamDecoder {
+            rate: sample_rate,
+            opts,
+            buffer: Vec::new(),
+            origin: 0.0,
+            new_samples: 0,
+            reported: Vec::new(),
+        })
+    }
+
+    /// Seconds of audio received so far.
+    pub fn elapsed_seconds(&self) -> f64 {
+        self.origin + self.buffer.len() as f64 / self.rate as f64
+    }
+
+    /// Feed samples; returns the messages completed by them (absolute times).
+    pub fn push(&mut self, samples: &[f32]) -> Vec<Message> {
+        self.buffer.extend(samples.iter().map(|v| {
+            if v.is_finite() {
+                v.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        }));
+        self.new_samples += samples.len();
+        if (self.new_samples as f64) < STEP_SECONDS * self.rate as f64 {
+            return Vec::new();
+        }
+        self.run()
+    }
+
+    /// Decode whatever is buffered now (call at the end of a stream).
+    pub fn flush(&mut self) -> Vec<Message> {
+        self.run()
+    }
+
+    fn run(&mut self) -> Vec<Message> {
+        self.new_samples = 0;
+        let found = decode_samples(&self.buffer, self.rate, &self.opts).unwrap_or_default();
+        let mut out = Vec::new();
+        let mut keep_from = 0.0f64; // seconds into the buffer that must be kept
+        for mut m in found {
+            let end = m.end_seconds;
+            m.start_seconds += self.origin;
+            m.end_seconds += self.origin;
+            let dup = self
+                .reported
+                .iter()
+                .any(|(t, p)| (t - m.start_seconds).abs() < 0.2 && *p == m.payload);
+            if !dup {
+                self.reported.push((m.start_seconds, m.payload.clone()));
+                out.push(m.clone());
+            }
+            keep_from = keep_from.max(end);
+        }
+        // Drop audio already consumed by a message, and anything older than the window.
+        let len_s = self.buffer.len() as f64 / self.rate as f64;
+        let cut_s = keep_from.max(len_s - WINDOW_SECONDS).max(0.0);
+        let cut = ((cut_s * self.rate as f64) as usize).min(self.buffer.len());
+        if cut > 0 {
+            self.buffer.drain(..cut);
+            self.origin += cut as f64 / self.rate as f64;
+        }
+        let horizon = self.origin - WINDOW_SECONDS;
+        self.reported.retain(|(t, _)| *t >= horizon);
+        out
+    }
+}

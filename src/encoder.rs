@@ -1,0 +1,221 @@
+//! Bytes in, tones out.
+
+use crate::frame;
+use crate::limits::LimitError;
+use crate::protocol::{Protocol, MAX_FIXED_PAYLOAD, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
+use crate::resample;
+use crate::synth;
+use crate::wav::{write_wav, SampleFormat};
+use std::fmt;
+
+/// Default volume of ggwave-to-file (and of this crate): 50 %.
+pub const DEFAULT_VOLUME: u8 = 50;
+/// Silence between the transmissions of a payload longer than one transmission holds, in samples
+/// at 48 kHz (12 frames, 0.256 s): long enough for every receiver to return to idle.
+pub const GAP_SAMPLES: usize = 12 * crate::protocol::FRAME;
+/// Largest payload the encoder accepts (a hard cap; services set lower limits).
+pub const MAX_PAYLOAD: usize = 8192;
+/// Lowest and highest output sample rate.
+pub const MIN_OUTPUT_RATE: u32 = 8000;
+/// Highest output sample rate.
+pub const MAX_OUTPUT_RATE: u32 = 96_000;
+
+/// How to encode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodeOptions {
+    /// Protocol id, 0..=11 (default 1, "Fast").
+    pub protocol: u8,
+    /// Volume, 1..=100 (default 50).
+    pub volume: u8,
+    /// Output sample rate, 8000..=96000 Hz (default 48000).
+    pub sample_rate: u32,
+    /// Fixed-length mode with this many bytes per transmission (1..=64); `None` = variable length.
+    pub fixed_length: Option<usize>,
+    /// XOR the payload with ggwave's DSS sequence.
+    pub dss: bool,
+}
+
+impl Default for EncodeOptions {
+    fn default() -> Self {
+        EncodeOptions {
+            protocol: crate::protocol::DEFAULT_PROTOCOL,
+            volume: DEFAULT_VOLUME,
+            sample_rate: SAMPLE_RATE,
+            fixed_length: None,
+            dss: false,
+        }
+    }
+}
+
+/// Why a payload could not be encoded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EncodeError {
+    /// Nothing to send.
+    EmptyPayload,
+    /// Protocol id outside 0..=11.
+    UnknownProtocol(u8),
+    /// Mono-tone protocols (9-11) need fixed-length mode.
+    MonoToneNeedsFixedLength(u8),
+    /// Volume outside 1..=100.
+    Volume(u8),
+    /// Output rate outside 8000..=96000 Hz.
+    SampleRate(u32),
+    /// The protocol's highest tone does not fit below the output rate's Nyquist frequency.
+    RateTooLowForProtocol {
+        rate: u32,
+        protocol: u8,
+        max_hz: f64,
+    },
+    /// Fixed length outside 1..=64.
+    FixedLength(usize),
+    /// A limit was exceeded.
+    Limit(LimitError),
+    /// Internal resampler failure.
+    Resample(String),
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::EmptyPayload => write!(f, "the payload is empty"),
+            EncodeError::UnknownProtocol(p) => write!(f, "unknown protocol {p} (valid: 0-11)"),
+            EncodeError::MonoToneNeedsFixedLength(p) => {
+                write!(f, "protocol {p} is mono-tone and needs fixed-length mode")
+            }
+            EncodeError::Volume(v) => write!(f, "volume {v} outside 1-100"),
+            EncodeError::SampleRate(r) => write!(f, "sample rate {r} Hz outside {MIN_OUTPUT_RATE}-{MAX_OUTPUT_RATE} Hz"),
+            EncodeError::RateTooLowForProtocol { rate, protocol, max_hz } => write!(
+                f,
+                "protocol {protocol} uses tones up to {max_hz:.0} Hz, which {rate} Hz audio cannot carry"
+            ),
+            EncodeError::FixedLength(n) => write!(f, "fixed length {n} outside 1-{MAX_FIXED_PAYLOAD}"),
+            EncodeError::Limit(e) => write!(f, "{e}"),
+            EncodeError::Resample(e) => write!(f, "resampling failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// What an encode will produce, computed without synthesising anything.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    /// Number of standard transmissions the payload is split into.
+    pub transmissions: usize,
+    /// Samples at 48 kHz (gaps included).
+    pub samples_48k: usize,
+    /// Duration in seconds.
+    pub seconds: f64,
+}
+
+impl EncodeOptions {
+    /// Validate and return the protocol.
+    pub fn validate(&self) -> Result<&'static Protocol, EncodeError> {
+        let p =
+            Protocol::by_id(self.protocol).ok_or(EncodeError::UnknownProtocol(self.protocol))?;
+        if !(1..=100).contains(&self.volume) {
+            return Err(EncodeError::Volume(self.volume));
+        }
+        if !(MIN_OUTPUT_RATE..=MAX_OUTPUT_RATE).contains(&self.sample_rate) {
+            return Err(EncodeError::SampleRate(self.sample_rate));
+        }
+        if p.max_hz() >= 0.45 * self.sample_rate as f64 {
+            return Err(EncodeError::RateTooLowForProtocol {
+                rate: self.sample_rate,
+                protocol: p.id,
+                max_hz: p.max_hz(),
+            });
+        }
+        match self.fixed_length {
+            Some(n) if n == 0 || n > MAX_FIXED_PAYLOAD => return Err(EncodeError::FixedLength(n)),
+            None if p.is_mono_tone() => return Err(EncodeError::MonoToneNeedsFixedLength(p.id)),
+            _ => {}
+        }
+        Ok(p)
+    }
+
+    /// Payload bytes per transmission.
+    pub fn chunk_len(&self) -> usize {
+        self.fixed_length.unwrap_or(MAX_VARIABLE_PAYLOAD)
+    }
+}
+
+/// Plan the encoding of `len` bytes.
+pub fn plan(len: usize, opts: &EncodeOptions) -> Result<Plan, EncodeError> {
+    let p = opts.validate()?;
+    if len == 0 {
+        return Err(EncodeError::EmptyPayload);
+    }
+    if len > MAX_PAYLOAD {
+        return Err(EncodeError::Limit(LimitError::PayloadTooLong {
+            len,
+            max: MAX_PAYLOAD,
+        }));
+    }
+    let chunk = opts.chunk_len();
+    let fixed = opts.fixed_length.is_some();
+    let n = len.div_ceil(chunk);
+    let mut samples = (n - 1) * GAP_SAMPLES;
+    for i in 0..n {
+        let this = if fixed {
+            chunk
+        } else {
+            (len - i * chunk).min(chunk)
+        };
+        samples += frame::transmission_frames(p, this, fixed) * crate::protocol::FRAME;
+    }
+    Ok(Plan {
+        transmissions: n,
+        samples_48k: samples,
+        seconds: samples as f64 / SAMPLE_RATE as f64,
+    })
+}
+
+/// Float samples at 48 kHz (no resampling): the exact ggwave waveform for payloads that fit one
+/// transmission.
+pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeError> {
+    let plan = plan(payload.len(), opts)?;
+    let p = opts.validate()?;
+    let chunk = opts.chunk_len();
+    let mut out = Vec::with_capacity(plan.samples_48k);
+    for (i, piece) in payload.chunks(chunk).enumerate() {
+        if i > 0 {
+            out.resize(out.len() + GAP_SAMPLES, 0.0);
+        }
+        let stream = match opts.fixed_length {
+            Some(n) => {
+                let mut padded = piece.to_vec();
+                padded.resize(n, 0);
+                frame::build_stream(&padded, true, opts.dss)
+            }
+            None => frame::build_stream(piece, false, opts.dss),
+        };
+        out.extend(synth::synthesize(
+            p,
+            &stream,
+            opts.fixed_length.is_some(),
+            opts.volume,
+        ));
+    }
+    Ok(out)
+}
+
+/// Float samples at `opts.sample_rate`.
+pub fn encode(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeError> {
+    let samples = encode_48k(payload, opts)?;
+    if opts.sample_rate == SAMPLE_RATE {
+        return Ok(samples);
+    }
+    resample::resample(&samples, SAMPLE_RATE, opts.sample_rate)
+        .map_err(|e| EncodeError::Resample(e.0))
+}
+
+/// A complete mono WAV file.
+pub fn encode_wav(
+    payload: &[u8],
+    opts: &EncodeOptions,
+    format: SampleFormat,
+) -> Result<Vec<u8>, EncodeError> {
+    let samples = encode(payload, opts)?;
+    Ok(write_wav(&samples, opts.sample_rate, format))
+}

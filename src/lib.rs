@@ -1,0 +1,43 @@
+//! # fskhttp — a ggwave-compatible data-over-sound modem
+//!
+//! Bytes in, FSK tones out, and back, speaking ggwave's wire format for all twelve protocols:
+//! every WAV this crate makes decodes in ggwave 0.4.x and every ggwave WAV decodes here.
+//!
+//! * **Encoder** ([`encode`], [`encode_wav`]): byte-exact with ggwave at 48 kHz (16-bit and
+//!   float), any output rate from 8 to 96 kHz, variable-length (1-140 bytes a transmission) and
+//!   fixed-length (1-64) modes, DSS. Payloads over 140 bytes (up to [`encoder::MAX_PAYLOAD`]) are
+//!   sent as consecutive standard transmissions 0.256 s apart, each decodable by plain ggwave.
+//! * **Decoder** ([`decode_wav`], [`decode_samples`], [`StreamDecoder`]): any WAV (8/16/24/32-bit
+//!   PCM, 32/64-bit float, extensible, any channel count, 1-384 kHz), several messages a file,
+//!   with start/end times; soft marker detection, erasure decoding and drift correction.
+//! * **Limits** ([`Limits`]): hostile input gets a typed error, never a panic; memory is bounded by
+//!   a small multiple of the input.
+//!
+//! The codec is plain Rust with no I/O and no platform code. The HTTP layer (`http` feature), the
+//! Spin component (`spin`), the browser bindings (`web`) and the CLI (`cli`) are thin shells.
+//!
+//! ```
+//! use fskhttp::{decode_wav, encode_wav, DecodeOptions, EncodeOptions, SampleFormat};
+//! let wav = encode_wav(b"Hello World", &EncodeOptions::default(), SampleFormat::I16).unwrap();
+//! let decoded = decode_wav(&wav, &DecodeOptions::default()).unwrap();
+//! assert_eq!(decoded.messages[0].text(), Some("Hello World"));
+//! ```
+#![cfg_attr(not(any(feature = "spin", feature = "web")), forbid(unsafe_code))]
+
+pub mod decoder;
+pub mod encoder;
+pub mod frame;
+pub mod limits;
+pub mod protocol;
+pub mod reed_solomon;
+pub mod resample;
+pub mod synth;
+pub mod wav;
+
+pub use decoder::{
+    decode_samples, decode_wav, DecodeError, DecodeOptions, Decoded, Message, StreamDecoder,
+};
+pub use encoder::{encode, encode_48k, encode_wav, plan, EncodeError, EncodeOptions, Plan};
+pub use limits::{LimitError, Limits};
+pub use protocol::{Protocol, PROTOCOLS};
+pub use wav::{read_wav, write_wav, Audio, AudioInfo, SampleFormat, WavError};
