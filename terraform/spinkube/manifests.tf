@@ -1,0 +1,125 @@
+# The custom resources the module applies, rendered from templates/ with templatefile().
+# Locals only, no provider and no resource reference: scripts/test.d/50-deploy.sh copies this file,
+# variables.tf and templates/ into a scratch directory and evaluates these locals with
+# `terraform console` (no provider download), then checks them against the SpinKube CRD schemas.
+
+locals {
+  common_labels = merge({
+    "app.kubernetes.io/name"       = "fskhttp"
+    "app.kubernetes.io/instance"   = var.app_name
+    "app.kubernetes.io/managed-by" = "terraform"
+  }, var.labels)
+
+  # The SpinApp's pods carry common_labels (podLabels), which the PodDisruptionBudget and the Redis
+  # NetworkPolicy select on; Redis gets its own name so the two never match each other.
+  redis_labels = merge(local.common_labels, {
+    "app.kubernetes.io/name"      = "redis"
+    "app.kubernetes.io/instance"  = "${var.app_name}-redis"
+    "app.kubernetes.io/component" = "key-value"
+  })
+  redis_name       = "${var.app_name}-redis"
+  redis_secret     = "${var.app_name}-kv"
+  redis_secret_key = "url"
+
+  spin_variables = {
+    log_level         = var.log_level
+    max_body_bytes    = var.max_body_bytes
+    max_audio_seconds = var.max_audio_seconds
+    default_protocol  = var.default_protocol
+    default_volume    = var.default_volume
+    max_payload_bytes = var.max_payload_bytes
+  }
+
+  pod_annotations = var.prometheus_scrape_annotations ? {
+    "prometheus.io/scrape" = "true"
+    "prometheus.io/port"   = "80"
+    "prometheus.io/path"   = "/metrics"
+  } : {}
+
+  otel_settings = var.otel == null ? null : {
+    for k, v in {
+      exporter_otlp_endpoint         = var.otel.endpoint
+      exporter_otlp_traces_endpoint  = var.otel.traces_endpoint
+      exporter_otlp_metrics_endpoint = var.otel.metrics_endpoint
+      exporter_otlp_logs_endpoint    = var.otel.logs_endpoint
+    } : k => v if v != null
+  }
+
+  spinapp_template_vars = {
+    name              = var.app_name
+    namespace         = var.namespace
+    labels            = local.common_labels
+    image             = var.image
+    executor          = var.executor_name
+    autoscaling       = var.autoscaling != "none"
+    replicas          = var.replicas
+    image_pull_secret = var.image_pull_secret
+    resources         = var.resources
+    spin_variables    = local.spin_variables
+    probes            = var.probes
+    kv_secret         = var.redis == "none" ? null : { name = local.redis_secret, key = local.redis_secret_key }
+    pod_annotations   = local.pod_annotations
+  }
+
+  spinapp_manifest = yamldecode(templatefile("${path.module}/templates/spinapp.yaml.tftpl", local.spinapp_template_vars))
+
+  spinappexecutor_manifest = yamldecode(templatefile("${path.module}/templates/spinappexecutor.yaml.tftpl", {
+    name               = var.executor_name
+    namespace          = var.namespace
+    labels             = local.common_labels
+    runtime_class_name = var.runtime_class_name
+    otel               = local.otel_settings
+  }))
+
+  shim_manifest = yamldecode(templatefile("${path.module}/templates/shim.yaml.tftpl", {
+    name               = "spin-v2"
+    labels             = local.common_labels
+    node_selector      = var.shim_node_selector
+    runtime_class_name = var.runtime_class_name
+    handler            = var.runtime_handler
+    location           = "https://github.com/spinframework/containerd-shim-spin/releases/download/${var.versions.containerd_shim_spin}/containerd-shim-spin-v2-linux-${var.shim_arch}.tar.gz"
+  }))
+}
+
+# KEDA ScaledObject (autoscaling = "keda"): CPU, plus the request rate from Prometheus when an address
+# is given. The fskhttp counters live in the shared key-value store, so every pod reports the
+# app-wide total: max(), not sum(), is the app's rate, and KEDA divides it by the per-pod target.
+locals {
+  keda_cpu_trigger = {
+    type       = "cpu"
+    metricType = "Utilization"
+    metadata   = { value = tostring(var.cpu_target_percent) }
+  }
+  keda_rps_trigger = {
+    type       = "prometheus"
+    metricType = "AverageValue"
+    metadata = {
+      serverAddress = coalesce(var.prometheus_server_address, "http://unused")
+      query         = "max(rate(fskhttp_requests_total{namespace=\"${var.namespace}\"}[2m]))"
+      threshold     = tostring(var.keda_requests_per_second_per_pod)
+    }
+  }
+
+  scaledobject_manifest = {
+    apiVersion = "keda.sh/v1alpha1"
+    kind       = "ScaledObject"
+    metadata = {
+      name      = var.app_name
+      namespace = var.namespace
+      labels    = local.common_labels
+    }
+    spec = {
+      scaleTargetRef = {
+        apiVersion = "apps/v1"
+        kind       = "Deployment"
+        name       = var.app_name
+      }
+      minReplicaCount = var.min_replicas
+      maxReplicaCount = var.max_replicas
+      triggers = var.prometheus_server_address == null ? [local.keda_cpu_trigger] : [
+        local.keda_cpu_trigger,
+        local.keda_rps_trigger,
+      ]
+    }
+  }
+}
