@@ -1,0 +1,196 @@
+//! The codec as a WebAssembly library component: exports `fsk:codec/codec@0.1.0` (see
+//! `wit/codec.wit` and docs/COMPONENT.md). Build it with `scripts/build-component`.
+//!
+//! A thin shell: WIT records in, the library's types, WIT records out. Every error of the library
+//! maps onto the WIT `error` variant; nothing here panics.
+
+use crate::decoder::{DecodeError, DecodeOptions, Message};
+use crate::encoder::{EncodeError, EncodeOptions};
+use crate::limits::{LimitError, Limits};
+use crate::protocol::PROTOCOLS;
+use crate::wav::{SampleFormat, WavError};
+
+wit_bindgen::generate!({
+    path: "wit",
+    world: "codec-component",
+});
+
+use exports::fsk::codec::codec as wit;
+
+struct Codec;
+
+export!(Codec);
+
+/// `u32` from a `usize`, saturating (lengths here are far below `u32::MAX`).
+fn u32_of(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// `usize` from a `u32`, saturating (lossless on wasm32 and 64-bit hosts).
+fn usize_of(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+fn encode_options(o: &wit::EncodeOptions) -> EncodeOptions {
+    EncodeOptions {
+        protocol: o.protocol,
+        volume: o.volume,
+        sample_rate: o.sample_rate,
+        fixed_length: o.fixed_length.map(usize_of),
+        dss: o.dss,
+    }
+}
+
+fn limits_to_wit(l: &Limits) -> wit::Limits {
+    wit::Limits {
+        max_seconds: l.max_seconds,
+        max_channels: l.max_channels,
+        min_sample_rate: l.min_sample_rate,
+        max_sample_rate: l.max_sample_rate,
+    }
+}
+
+fn decode_options(o: &wit::DecodeOptions) -> DecodeOptions {
+    DecodeOptions {
+        fixed_length: o.fixed_length.map(usize_of),
+        dss: o.dss,
+        limits: match &o.limits {
+            Some(l) => Limits {
+                max_seconds: l.max_seconds,
+                max_channels: l.max_channels,
+                min_sample_rate: l.min_sample_rate,
+                max_sample_rate: l.max_sample_rate,
+            },
+            None => Limits::default(),
+        },
+    }
+}
+
+fn limit_error(e: &LimitError) -> wit::Error {
+    wit::Error::LimitExceeded(e.to_string())
+}
+
+fn encode_error(e: EncodeError) -> wit::Error {
+    match e {
+        EncodeError::EmptyPayload => wit::Error::EmptyPayload,
+        EncodeError::UnknownProtocol(p) => wit::Error::UnknownProtocol(p),
+        EncodeError::MonoToneNeedsFixedLength(p) => wit::Error::MonoToneNeedsFixedLength(p),
+        EncodeError::Volume(_)
+        | EncodeError::SampleRate(_)
+        | EncodeError::RateTooLowForProtocol { .. }
+        | EncodeError::FixedLength(_) => wit::Error::InvalidOption(e.to_string()),
+        EncodeError::Limit(l) => limit_error(&l),
+        EncodeError::Resample(_) => wit::Error::Internal(e.to_string()),
+    }
+}
+
+fn decode_error(e: DecodeError) -> wit::Error {
+    match e {
+        DecodeError::Wav(WavError::Limit(l)) | DecodeError::Limit(l) => limit_error(&l),
+        DecodeError::Wav(w) => wit::Error::BadWav(w.to_string()),
+        DecodeError::FixedLength(_) => wit::Error::InvalidOption(e.to_string()),
+        DecodeError::Resample(_) => wit::Error::Internal(e.to_string()),
+    }
+}
+
+fn message(m: Message) -> wit::Message {
+    wit::Message {
+        payload: m.payload,
+        protocol: m.protocol,
+        start_seconds: m.start_seconds,
+        end_seconds: m.end_seconds,
+    }
+}
+
+impl wit::Guest for Codec {
+    fn protocols() -> Vec<wit::ProtocolInfo> {
+        PROTOCOLS
+            .iter()
+            .map(|p| wit::ProtocolInfo {
+                id: p.id,
+                name: p.name.to_string(),
+                slug: p.slug.to_string(),
+                freq_start: u32_of(p.freq_start),
+                frames_per_tx: u32_of(p.frames_per_tx),
+                bytes_per_tx: u32_of(p.bytes_per_tx),
+                mono_tone: p.is_mono_tone(),
+                min_hz: p.min_hz(),
+                max_hz: p.max_hz(),
+                symbol_seconds: p.symbol_seconds(),
+            })
+            .collect()
+    }
+
+    fn default_encode_options() -> wit::EncodeOptions {
+        let d = EncodeOptions::default();
+        wit::EncodeOptions {
+            protocol: d.protocol,
+            volume: d.volume,
+            sample_rate: d.sample_rate,
+            fixed_length: d.fixed_length.map(u32_of),
+            dss: d.dss,
+        }
+    }
+
+    fn default_limits() -> wit::Limits {
+        limits_to_wit(&Limits::default())
+    }
+
+    fn plan(
+        payload_length: u32,
+        options: wit::EncodeOptions,
+    ) -> Result<wit::EncodePlan, wit::Error> {
+        let p = crate::encoder::plan(usize_of(payload_length), &encode_options(&options))
+            .map_err(encode_error)?;
+        Ok(wit::EncodePlan {
+            transmissions: u32_of(p.transmissions),
+            samples_48k: u64::try_from(p.samples_48k).unwrap_or(u64::MAX),
+            seconds: p.seconds,
+        })
+    }
+
+    fn encode(
+        payload: Vec<u8>,
+        options: wit::EncodeOptions,
+        format: wit::SampleFormat,
+    ) -> Result<Vec<u8>, wit::Error> {
+        let format = match format {
+            wit::SampleFormat::Pcm16 => SampleFormat::I16,
+            wit::SampleFormat::IeeeFloat32 => SampleFormat::F32,
+        };
+        crate::encoder::encode_wav(&payload, &encode_options(&options), format)
+            .map_err(encode_error)
+    }
+
+    fn encode_samples(
+        payload: Vec<u8>,
+        options: wit::EncodeOptions,
+    ) -> Result<Vec<f32>, wit::Error> {
+        crate::encoder::encode(&payload, &encode_options(&options)).map_err(encode_error)
+    }
+
+    fn decode(wav: Vec<u8>, options: wit::DecodeOptions) -> Result<wit::Decoded, wit::Error> {
+        let d =
+            crate::decoder::decode_wav(&wav, &decode_options(&options)).map_err(decode_error)?;
+        Ok(wit::Decoded {
+            info: wit::AudioInfo {
+                channels: d.info.channels,
+                sample_rate: d.info.sample_rate,
+                bits_per_sample: d.info.bits_per_sample,
+                float: d.info.float,
+                frames: u64::try_from(d.info.frames).unwrap_or(u64::MAX),
+            },
+            messages: d.messages.into_iter().map(message).collect(),
+        })
+    }
+
+    fn decode_samples(
+        samples: Vec<f32>,
+        sample_rate: u32,
+        options: wit::DecodeOptions,
+    ) -> Result<Vec<wit::Message>, wit::Error> {
+        let m = crate::decoder::decode_samples(&samples, sample_rate, &decode_options(&options))
+            .map_err(decode_error)?;
+        Ok(m.into_iter().map(message).collect())
+    }
+}
