@@ -460,7 +460,8 @@ variable "otel" {
   })
   default = null
   validation {
-    condition = var.otel == null || alltrue([
+    # A conditional, not ||: Terraform evaluates both sides of || and values(null) is an error.
+    condition = var.otel == null ? true : alltrue([
       for v in values(var.otel) : v == null || can(regex("^https?://", v))
     ])
     error_message = "otel endpoints must be http(s) URLs, e.g. http://otel-collector.observability:4318."

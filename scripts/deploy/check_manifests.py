@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Render the SpinKube manifests of terraform/spinkube with Terraform itself and validate them.
+
+The module keeps its custom resources as templates (terraform/spinkube/templates/*.tftpl) rendered by
+locals in manifests.tf, which depend only on variables.tf. This script copies those files into a
+scratch directory (no provider, so no download) and asks `terraform console` for the rendered
+manifests under several sets of inputs, then:
+
+  * validates the SpinApp and SpinAppExecutor against the openAPIV3Schema of the real CRDs
+    (../shared/spinkube/crds), strictly: a field the CRD does not know is an error, as it is for
+    kubernetes_manifest and for `kubectl apply --validate=strict`;
+  * checks what the inputs should have produced (replicas vs enableAutoscaling, Redis runtimeConfig,
+    the Spin variables, the probes, OpenTelemetry endpoints);
+  * checks that invalid inputs are refused by the module's variable validations.
+
+Usage: check_manifests.py MODULE_DIR CRD_DIR      (exit status 0 = all passed)
+"""
+import copy
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import jsonschema
+import yaml
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+IMAGE = "ghcr.io/acme/fskhttp:v3.0.0"
+SPIN_VARIABLES = {"log_level", "max_body_bytes", "max_audio_seconds", "default_protocol",
+                  "default_volume", "max_payload_bytes"}
+EXPR = ("jsonencode({spinapp = local.spinapp_manifest, executor = local.spinappexecutor_manifest, "
+        "shim = local.shim_manifest, scaledobject = local.scaledobject_manifest})")
+
+failures = []
+passed = 0
+
+
+def check(cond, what):
+    global passed
+    if cond:
+        passed += 1
+    else:
+        failures.append(what)
+        print(f"FAIL: {what}", file=sys.stderr)
+
+
+def crd_schema(path):
+    """The CRD's openAPIV3Schema as a strict JSON Schema (draft 7)."""
+    with open(path) as f:
+        crd = yaml.safe_load(f)
+    (version,) = [v for v in crd["spec"]["versions"] if v.get("storage")]
+    return crd["spec"]["names"]["kind"], version["name"], crd["spec"]["group"], \
+        strict(version["schema"]["openAPIV3Schema"])
+
+
+def strict(node):
+    """Drop the x-kubernetes-* extensions JSON Schema does not know, and forbid unknown fields where
+    the CRD lists properties (structural schemas prune them; kubernetes_manifest rejects them)."""
+    if isinstance(node, list):
+        return [strict(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    preserve = node.get("x-kubernetes-preserve-unknown-fields", False)
+    for k, v in node.items():
+        if k.startswith("x-kubernetes-") or k in ("description", "format"):
+            continue
+        if k in ("properties",):
+            out[k] = {name: strict(sub) for name, sub in v.items()}
+        else:
+            out[k] = strict(v)
+    if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node \
+            and not preserve:
+        out["additionalProperties"] = False
+    return out
+
+
+def render(module_dir, tfvars):
+    """Evaluate the module's locals for these inputs. Returns (manifests or None, stderr text)."""
+    with tempfile.TemporaryDirectory(prefix="fsk-tf-") as d:
+        for name in ("variables.tf", "manifests.tf"):
+            shutil.copy(os.path.join(module_dir, name), d)
+        shutil.copytree(os.path.join(module_dir, "templates"), os.path.join(d, "templates"))
+        with open(os.path.join(d, "in.tfvars.json"), "w") as f:
+            json.dump(tfvars, f)
+        env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+        p = subprocess.run(["terraform", "console", "-var-file=in.tfvars.json"], input=EXPR,
+                           cwd=d, capture_output=True, text=True, timeout=120, env=env)
+        err = ANSI.sub("", p.stderr + p.stdout)
+        # Some refused inputs still let the console print a value (exit 0), with the error beside it.
+        if p.returncode != 0 or "Error:" in err:
+            return None, err
+        # The console prints the JSON text as an HCL string literal: JSON escapes plus $${ and %%{.
+        line = [l for l in p.stdout.splitlines() if l.startswith('"')][-1]
+        text = json.loads(line).replace("$${", "${").replace("%%{", "%{")
+        return json.loads(text), err
+
+
+def validate(doc, schema, what):
+    kind, version, group, sch = schema
+    check(doc.get("apiVersion") == f"{group}/{version}", f"{what}: apiVersion {doc.get('apiVersion')}")
+    check(doc.get("kind") == kind, f"{what}: kind {doc.get('kind')}")
+    errors = sorted(jsonschema.Draft7Validator(sch).iter_errors(doc), key=lambda e: list(e.path))
+    for e in errors:
+        print(f"  {what}: {'/'.join(map(str, e.path))}: {e.message}", file=sys.stderr)
+    check(not errors, f"{what}: valid against the {kind} CRD ({len(errors)} errors)")
+    md = doc.get("metadata", {})
+    check(re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", md.get("name", "")) is not None,
+          f"{what}: metadata.name is a DNS label")
+    check(all(isinstance(v, str) for v in md.get("labels", {}).values()), f"{what}: labels are strings")
+
+
+def main():
+    module_dir, crd_dir = sys.argv[1], sys.argv[2]
+    spinapp_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinapps.yaml"))
+    executor_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinappexecutors.yaml"))
+
+    # The validator itself must reject what the cluster would reject.
+    probe = {"apiVersion": "core.spinkube.dev/v1alpha1", "kind": "SpinApp",
+             "metadata": {"name": "x"}, "spec": {"image": IMAGE, "executor": "e", "replicas": "2",
+                                                 "bogus": True}}
+    bad = list(jsonschema.Draft7Validator(spinapp_schema[3]).iter_errors(probe))
+    check(len(bad) == 2, f"validator self-test: wrong type and unknown field both caught ({len(bad)})")
+    probe = {"apiVersion": "core.spinkube.dev/v1alpha1", "kind": "SpinApp",
+             "metadata": {"name": "x"}, "spec": {"image": IMAGE}}
+    check(any("executor" in e.message for e in
+              jsonschema.Draft7Validator(spinapp_schema[3]).iter_errors(probe)),
+          "validator self-test: missing required executor caught")
+
+    base = {"kubeconfig_path": "/dev/null", "image": IMAGE}
+    scenarios = {
+        "defaults (hpa, in-cluster redis)": {},
+        "fixed replicas, no redis, private image": {
+            "autoscaling": "none", "replicas": 3, "redis": "none", "image_pull_secret": "regcred",
+            "prometheus_scrape_annotations": False},
+        "keda + prometheus trigger, external redis, otel, digest image": {
+            "autoscaling": "keda", "prometheus_server_address": "http://prometheus-server.monitoring.svc",
+            "redis": "external", "redis_url": "rediss://user:pw@redis.example.net:6380",
+            "image": "registry.example.com:5000/team/fskhttp@sha256:" + "ab" * 32,
+            "otel": {"endpoint": "http://otel-collector.observability:4318",
+                     "traces_endpoint": "http://tempo.observability:4318/v1/traces"},
+            "log_level": "debug", "max_body_bytes": 2097152, "default_protocol": 4,
+            "resources": {"cpu_request": "500m", "memory_request": "128Mi", "cpu_limit": "2",
+                          "memory_limit": "1Gi"}},
+        "ingress + custom names": {
+            "app_name": "fsk-prod", "namespace": "audio", "executor_name": "shim-exec",
+            "runtime_class_name": "wasmtime-spin-v2",
+            "ingress": {"host": "fsk.example.com", "acme_email": "ops@example.com"},
+            "labels": {"team": "ops"}},
+    }
+    for name, extra in scenarios.items():
+        tfvars = {**base, **extra}
+        out, err = render(module_dir, tfvars)
+        check(out is not None, f"{name}: renders")
+        if out is None:
+            print(err, file=sys.stderr)
+            continue
+        app, ex, shim, so = out["spinapp"], out["executor"], out["shim"], out["scaledobject"]
+        validate(app, spinapp_schema, f"{name}: SpinApp")
+        validate(ex, executor_schema, f"{name}: SpinAppExecutor")
+        spec = app["spec"]
+        autoscale = tfvars.get("autoscaling", "hpa") != "none"
+        check(spec.get("enableAutoscaling", False) == autoscale, f"{name}: enableAutoscaling")
+        check(("replicas" in spec) == (not autoscale), f"{name}: replicas only without autoscaling")
+        if not autoscale:
+            check(spec["replicas"] == tfvars["replicas"], f"{name}: replicas value")
+        check(spec["image"] == tfvars["image"], f"{name}: image")
+        check(spec["executor"] == ex["metadata"]["name"], f"{name}: SpinApp names its executor")
+        check(app["metadata"]["namespace"] == ex["metadata"]["namespace"],
+              f"{name}: executor in the SpinApp's namespace")
+        check(ex["spec"]["deploymentConfig"]["runtimeClassName"] == shim["spec"]["runtimeClass"]["name"],
+              f"{name}: executor's RuntimeClass is the one the Shim creates")
+        variables = {v["name"]: v["value"] for v in spec["variables"]}
+        check(set(variables) == SPIN_VARIABLES, f"{name}: all Spin variables set ({sorted(variables)})")
+        check(variables["log_level"] == tfvars.get("log_level", "info"), f"{name}: log_level")
+        check(variables["max_body_bytes"] == str(tfvars.get("max_body_bytes", 10485760)),
+              f"{name}: max_body_bytes")
+        check(variables["default_protocol"] == str(tfvars.get("default_protocol", 1)),
+              f"{name}: default_protocol")
+        for p in ("readiness", "liveness"):
+            check(spec["checks"][p]["httpGet"]["path"] == "/health", f"{name}: {p} probe on /health")
+        redis = tfvars.get("redis", "in-cluster")
+        if redis == "none":
+            check("runtimeConfig" not in spec, f"{name}: no runtimeConfig without redis")
+        else:
+            (kv,) = spec["runtimeConfig"]["keyValueStores"]
+            check(kv["name"] == "default" and kv["type"] == "redis", f"{name}: KV store default on redis")
+            opt = {o["name"]: o for o in kv["options"]}
+            check("secretKeyRef" in opt["url"].get("valueFrom", {}) and "value" not in opt["url"],
+                  f"{name}: Redis URL comes from a Secret, not inline")
+            check(json.dumps(app).find("rediss://") < 0, f"{name}: no Redis URL in the SpinApp")
+        scrape = tfvars.get("prometheus_scrape_annotations", True)
+        check(("prometheus.io/scrape" in spec.get("podAnnotations", {})) == scrape,
+              f"{name}: scrape annotations")
+        check(spec["resources"]["requests"]["cpu"] ==
+              tfvars.get("resources", {}).get("cpu_request", "250m"), f"{name}: cpu request")
+        otel = ex["spec"]["deploymentConfig"].get("otel")
+        if "otel" in tfvars:
+            check(otel == {"exporter_otlp_endpoint": tfvars["otel"]["endpoint"],
+                           "exporter_otlp_traces_endpoint": tfvars["otel"]["traces_endpoint"]},
+                  f"{name}: otel endpoints ({otel})")
+        else:
+            check(otel is None, f"{name}: no otel block")
+        if tfvars.get("autoscaling") == "keda":
+            types = [t["type"] for t in so["spec"]["triggers"]]
+            check(types == ["cpu", "prometheus"], f"{name}: KEDA triggers {types}")
+            check(so["spec"]["scaleTargetRef"]["name"] == app["metadata"]["name"],
+                  f"{name}: ScaledObject targets the SpinApp's Deployment")
+
+    # Invalid inputs must be refused at plan time, with the module's own message.
+    refused = {
+        "mutable tag": ({"image": "ghcr.io/acme/fskhttp:latest"}, "mutable tag"),
+        "no tag": ({"image": "ghcr.io/acme/fskhttp"}, "image must be an OCI reference"),
+        "no registry": ({"image": "fskhttp:v1"}, "image must be an OCI reference"),
+        "log level": ({"log_level": "loud"}, "log_level must be one of"),
+        "replica bounds": ({"min_replicas": 5, "max_replicas": 3}, "max_replicas must be >= min_replicas"),
+        "external redis without url": ({"redis": "external"}, "redis_url is required"),
+        "redis url scheme": ({"redis": "external", "redis_url": "http://x"}, "redis_url must start"),
+        "ingress without e-mail": ({"ingress": {"host": "fsk.example.com"}}, "acme_email is required"),
+        "bad host": ({"ingress": {"host": "Not A Host", "acme_email": "a@b.co"}}, "fully qualified"),
+        "quantity": ({"resources": {"cpu_request": "lots", "memory_request": "1Mi", "cpu_limit": "1",
+                                    "memory_limit": "1Gi"}}, "Kubernetes quantities"),
+        "protocol id": ({"default_protocol": 12}, "protocol id"),
+        "version range": ({"versions": {"spin_operator": "~> 0.6"}}, "exact x.y.z"),
+        "otel url": ({"otel": {"endpoint": "collector:4317"}}, "otel endpoints must be"),
+        "autoscaling mode": ({"autoscaling": "vpa"}, "autoscaling must be one of"),
+        "app name": ({"app_name": "FSK_http"}, "app_name must be a DNS label"),
+        "metrics cidr": ({"metrics_source_ranges": ["everyone"]}, "CIDR"),
+    }
+    for name, (extra, message) in refused.items():
+        out, err = render(module_dir, {**base, **extra})
+        flat = " ".join(err.replace("│", " ").split())
+        check(out is None and message in flat, f"refused: {name} (expected '{message}')")
+
+    print(f"manifests: {passed} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
