@@ -32,7 +32,8 @@ IMAGE = "ghcr.io/acme/fskhttp:v3.0.0"
 SPIN_VARIABLES = {"log_level", "max_body_bytes", "max_audio_seconds", "default_protocol",
                   "default_volume", "max_payload_bytes"}
 EXPR = ("jsonencode({spinapp = local.spinapp_manifest, executor = local.spinappexecutor_manifest, "
-        "shim = local.shim_manifest, scaledobject = local.scaledobject_manifest})")
+        "shim = local.shim_manifest, scaledobject = local.scaledobject_manifest, "
+        "runtimeclass = local.runtimeclass_manifest})")
 
 failures = []
 passed = 0
@@ -150,6 +151,8 @@ def main():
             "runtime_class_name": "wasmtime-spin-v2",
             "ingress": {"host": "fsk.example.com", "acme_email": "ops@example.com"},
             "labels": {"team": "ops"}},
+        "nodes already carry the shim": {"install_shim": False, "shim_node_selector": {},
+                                         "runtime_handler": "spin"},
     }
     for name, extra in scenarios.items():
         tfvars = {**base, **extra}
@@ -159,6 +162,14 @@ def main():
             print(err, file=sys.stderr)
             continue
         app, ex, shim, so = out["spinapp"], out["executor"], out["shim"], out["scaledobject"]
+        rc = out["runtimeclass"]
+        check(rc["apiVersion"] == "node.k8s.io/v1" and rc["kind"] == "RuntimeClass",
+              f"{name}: RuntimeClass kind")
+        check(rc["metadata"]["name"] == ex["spec"]["deploymentConfig"]["runtimeClassName"]
+              and rc["handler"] == shim["spec"]["runtimeClass"]["handler"],
+              f"{name}: the direct RuntimeClass matches the executor and the Shim's")
+        check((rc.get("scheduling", {}).get("nodeSelector") or {}) == (shim["spec"].get("nodeSelector") or {}),
+              f"{name}: RuntimeClass schedules onto the shim's nodes")
         validate(app, spinapp_schema, f"{name}: SpinApp")
         validate(ex, executor_schema, f"{name}: SpinAppExecutor")
         spec = app["spec"]

@@ -73,7 +73,7 @@ rel = yaml.safe_load(open(".github/workflows/release.yml"))
 def runs(wf):
     return "\n".join(s.get("run", "") for j in wf["jobs"].values() for s in j["steps"])
 def uses(wf):
-    return [s.get("uses", "") for j in wf["jobs"].values() for s in j["steps"]]
+    return [s["uses"] for j in wf["jobs"].values() for s in j["steps"] if "uses" in s]
 checks = {
     "ci runs .ci/run": ".ci/run" in runs(ci),
     "release triggers on tags": "tags" in rel[True]["push"],

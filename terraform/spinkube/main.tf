@@ -93,19 +93,8 @@ resource "helm_release" "spin_operator" {
 # Nodes that already carry containerd-shim-spin (k3d's shim image, managed WASI node pools...) only
 # need the RuntimeClass; otherwise runtime-class-manager creates it from the Shim (app.tf).
 resource "kubernetes_manifest" "runtime_class" {
-  count = var.install_platform && !var.install_shim ? 1 : 0
-  manifest = {
-    apiVersion = "node.k8s.io/v1"
-    kind       = "RuntimeClass"
-    metadata = {
-      name   = var.runtime_class_name
-      labels = local.common_labels
-    }
-    handler = var.runtime_handler
-    scheduling = length(var.shim_node_selector) > 0 ? {
-      nodeSelector = var.shim_node_selector
-    } : null
-  }
+  count    = var.install_platform && !var.install_shim ? 1 : 0
+  manifest = local.runtimeclass_manifest
 }
 
 resource "helm_release" "keda" {

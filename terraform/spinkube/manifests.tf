@@ -71,6 +71,20 @@ locals {
     otel               = local.otel_settings
   }))
 
+  # Created directly only when the nodes already have the shim (install_shim = false); otherwise
+  # runtime-class-manager creates the same RuntimeClass from the Shim.
+  runtimeclass_manifest = merge({
+    apiVersion = "node.k8s.io/v1"
+    kind       = "RuntimeClass"
+    metadata = {
+      name   = var.runtime_class_name
+      labels = local.common_labels
+    }
+    handler = var.runtime_handler
+    }, length(var.shim_node_selector) > 0 ? {
+    scheduling = { nodeSelector = var.shim_node_selector }
+  } : {})
+
   shim_manifest = yamldecode(templatefile("${path.module}/templates/shim.yaml.tftpl", {
     name               = "spin-v2"
     labels             = local.common_labels
