@@ -63,6 +63,7 @@ step "promtool test rules monitoring/alerts.test.yml" bash -c 'cd monitoring && 
 workflows_check() {
   local f ok=0
   node scripts/deploy/lint-workflows.cjs .github/workflows/*.yml || ok=1
+  timeout 600 checkov -d .github/workflows --framework github_actions --skip-download --quiet --compact || ok=1
   for f in .github/workflows/*.yml; do
     scripts/deploy/node_modules/.bin/action-validator "$f" >/dev/null || { echo "action-validator: $f" >&2; ok=1; }
   done
