@@ -69,8 +69,9 @@ resource "kubernetes_deployment_v1" "redis" {
     labels    = local.redis_labels
   }
   spec {
-    # One instance: the counters behind /metrics are monitoring data that Prometheus tolerates losing
-    # (a restart looks like a counter reset). Use redis = "external" for a managed, replicated Redis.
+    # One instance, no persistence: the counters are monitoring data (a restart looks like a counter
+    # reset to Prometheus). But /health reads them, so the app's probes depend on this Redis: for
+    # production use redis = "external" with a managed, replicated Redis (docs/OPERATIONS.md).
     replicas = 1
     selector {
       match_labels = { for k in ["app.kubernetes.io/name", "app.kubernetes.io/instance"] : k => local.redis_labels[k] }
