@@ -35,6 +35,8 @@ pub mod reed_solomon;
 pub mod resample;
 pub mod synth;
 pub mod wav;
+#[cfg(feature = "web")]
+pub mod web;
 
 pub use decoder::{
     decode_samples, decode_wav, DecodeError, DecodeOptions, Decoded, Message, StreamDecoder,

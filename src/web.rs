@@ -1,0 +1,289 @@
+//! wasm-bindgen bindings for the browser page (`web` feature, built for wasm32-unknown-unknown).
+//!
+//! A thin layer over the codec: every function validates through the codec's own options and
+//! turns its typed errors into JavaScript `Error`s. Results are small exported structs with
+//! getters (no serde), so the module stays small.
+
+use crate::decoder::{self, DecodeOptions, Message, StreamDecoder};
+use crate::encoder::{self, EncodeOptions};
+use crate::protocol::PROTOCOLS;
+use crate::wav::SampleFormat;
+use wasm_bindgen::prelude::*;
+
+/// One of the twelve protocols, with the numbers the page shows.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Debug, Clone)]
+pub struct ProtocolInfo {
+    /// Wire id, 0-11.
+    pub id: u8,
+    /// ggwave's name ("Fast", "[U] Normal", ...).
+    pub name: String,
+    /// Machine-friendly name ("audible-fast", ...).
+    pub slug: String,
+    /// Lowest tone, Hz.
+    #[wasm_bindgen(js_name = minHz)]
+    pub min_hz: f64,
+    /// Highest tone, Hz.
+    #[wasm_bindgen(js_name = maxHz)]
+    pub max_hz: f64,
+    /// Duration of one symbol, seconds.
+    #[wasm_bindgen(js_name = symbolSeconds)]
+    pub symbol_seconds: f64,
+    /// Payload bytes per second (before Reed-Solomon overhead is counted out: raw symbol rate).
+    #[wasm_bindgen(js_name = bytesPerSecond)]
+    pub bytes_per_second: f64,
+    /// Mono-tone protocols need fixed-length mode.
+    #[wasm_bindgen(js_name = monoTone)]
+    pub mono_tone: bool,
+}
+
+/// Every protocol, by id.
+#[wasm_bindgen]
+pub fn protocols() -> Vec<ProtocolInfo> {
+    PROTOCOLS
+        .iter()
+        .map(|p| ProtocolInfo {
+            id: p.id,
+            name: p.name.to_string(),
+            slug: p.slug.to_string(),
+            min_hz: p.min_hz(),
+            max_hz: p.max_hz(),
+            symbol_seconds: p.symbol_seconds(),
+            bytes_per_second: p.bytes_per_tx as f64 / (p.extra as f64 * p.symbol_seconds()),
+            mono_tone: p.is_mono_tone(),
+        })
+        .collect()
+}
+
+/// The crate version (shown in the page footer).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+fn encode_options(
+    protocol: u8,
+    volume: u8,
+    sample_rate: u32,
+    fixed_length: Option<u32>,
+    dss: bool,
+) -> EncodeOptions {
+    EncodeOptions {
+        protocol,
+        volume,
+        sample_rate,
+        fixed_length: fixed_length.map(|n| n as usize),
+        dss,
+    }
+}
+
+fn decode_options(fixed_length: Option<u32>, dss: bool) -> DecodeOptions {
+    DecodeOptions {
+        fixed_length: fixed_length.map(|n| n as usize),
+        dss,
+        ..DecodeOptions::default()
+    }
+}
+
+/// What sending `len` bytes will take, computed without synthesising anything.
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy)]
+pub struct PlanInfo {
+    /// Standard transmissions the payload is split into.
+    pub transmissions: u32,
+    /// Duration in seconds.
+    pub seconds: f64,
+}
+
+/// Plan the encoding of `len` bytes with these options.
+#[wasm_bindgen]
+pub fn plan(
+    len: u32,
+    protocol: u8,
+    volume: u8,
+    sample_rate: u32,
+    fixed_length: Option<u32>,
+    dss: bool,
+) -> Result<PlanInfo, JsError> {
+    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    let p = encoder::plan(len as usize, &opts).map_err(|e| JsError::new(&e.to_string()))?;
+    Ok(PlanInfo {
+        transmissions: p.transmissions as u32,
+        seconds: p.seconds,
+    })
+}
+
+/// Encode `payload` into mono samples (a `Float32Array`) at `sample_rate`.
+#[wasm_bindgen]
+pub fn encode(
+    payload: &[u8],
+    protocol: u8,
+    volume: u8,
+    sample_rate: u32,
+    fixed_length: Option<u32>,
+    dss: bool,
+) -> Result<Vec<f32>, JsError> {
+    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    encoder::encode(payload, &opts).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// Encode `payload` into a complete WAV file (a `Uint8Array`): 16-bit PCM, or 32-bit float when
+/// `float` is true.
+#[wasm_bindgen(js_name = encodeWav)]
+pub fn encode_wav(
+    payload: &[u8],
+    protocol: u8,
+    volume: u8,
+    sample_rate: u32,
+    fixed_length: Option<u32>,
+    dss: bool,
+    float: bool,
+) -> Result<Vec<u8>, JsError> {
+    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    let format = if float {
+        SampleFormat::F32
+    } else {
+        SampleFormat::I16
+    };
+    encoder::encode_wav(payload, &opts, format).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// One received message.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Debug, Clone)]
+pub struct DecodedMessage {
+    /// The bytes sent (`Uint8Array`).
+    pub payload: Vec<u8>,
+    /// Protocol id.
+    pub protocol: u8,
+    /// ggwave's name of the protocol.
+    #[wasm_bindgen(js_name = protocolName)]
+    pub protocol_name: String,
+    /// The payload as text when it is valid UTF-8, else `undefined`.
+    pub text: Option<String>,
+    /// The payload in lowercase hex.
+    pub hex: String,
+    /// Start of the transmission, seconds from the start of the input.
+    #[wasm_bindgen(js_name = startSeconds)]
+    pub start_seconds: f64,
+    /// End of the transmission, seconds from the start of the input.
+    #[wasm_bindgen(js_name = endSeconds)]
+    pub end_seconds: f64,
+}
+
+impl From<Message> for DecodedMessage {
+    fn from(m: Message) -> Self {
+        DecodedMessage {
+            protocol: m.protocol,
+            protocol_name: m.protocol_name().to_string(),
+            text: m.text().map(str::to_string),
+            hex: m.hex(),
+            start_seconds: m.start_seconds,
+            end_seconds: m.end_seconds,
+            payload: m.payload,
+        }
+    }
+}
+
+fn convert(messages: Vec<Message>) -> Vec<DecodedMessage> {
+    messages.into_iter().map(DecodedMessage::from).collect()
+}
+
+/// A decoded WAV file: its header facts and its messages.
+#[wasm_bindgen]
+#[derive(Debug, Clone)]
+pub struct DecodedWav {
+    /// Channels in the file.
+    pub channels: u16,
+    /// Sample rate in Hz.
+    #[wasm_bindgen(js_name = sampleRate)]
+    pub sample_rate: u32,
+    /// Bits per sample as stored.
+    #[wasm_bindgen(js_name = bitsPerSample)]
+    pub bits_per_sample: u16,
+    /// True for IEEE float samples.
+    pub float: bool,
+    /// Duration in seconds.
+    pub seconds: f64,
+    messages: Vec<DecodedMessage>,
+}
+
+#[wasm_bindgen]
+impl DecodedWav {
+    /// The messages, in order of their start.
+    #[wasm_bindgen(getter)]
+    pub fn messages(&self) -> Vec<DecodedMessage> {
+        self.messages.clone()
+    }
+}
+
+/// Read and decode a WAV file (any format the codec reads).
+#[wasm_bindgen(js_name = decodeWav)]
+pub fn decode_wav(
+    bytes: &[u8],
+    fixed_length: Option<u32>,
+    dss: bool,
+) -> Result<DecodedWav, JsError> {
+    let d = decoder::decode_wav(bytes, &decode_options(fixed_length, dss))
+        .map_err(|e| JsError::new(&e.to_string()))?;
+    let rate = d.info.sample_rate.max(1);
+    Ok(DecodedWav {
+        channels: d.info.channels,
+        sample_rate: d.info.sample_rate,
+        bits_per_sample: d.info.bits_per_sample,
+        float: d.info.float,
+        seconds: d.info.frames as f64 / rate as f64,
+        messages: convert(d.messages),
+    })
+}
+
+/// Decode mono samples at any rate.
+#[wasm_bindgen(js_name = decodeSamples)]
+pub fn decode_samples(
+    samples: &[f32],
+    sample_rate: u32,
+    fixed_length: Option<u32>,
+    dss: bool,
+) -> Result<Vec<DecodedMessage>, JsError> {
+    decoder::decode_samples(samples, sample_rate, &decode_options(fixed_length, dss))
+        .map(convert)
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A receiver for live audio: feed chunks of any size as they arrive; each message is reported
+/// once, by the `push` that completes it (times are seconds since the first sample).
+#[wasm_bindgen]
+pub struct LiveDecoder {
+    inner: StreamDecoder,
+}
+
+#[wasm_bindgen]
+impl LiveDecoder {
+    /// A receiver for mono samples at `sample_rate` Hz.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        sample_rate: u32,
+        fixed_length: Option<u32>,
+        dss: bool,
+    ) -> Result<LiveDecoder, JsError> {
+        StreamDecoder::new(sample_rate, decode_options(fixed_length, dss))
+            .map(|inner| LiveDecoder { inner })
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Feed samples; returns the messages they complete.
+    pub fn push(&mut self, samples: &[f32]) -> Vec<DecodedMessage> {
+        convert(self.inner.push(samples))
+    }
+
+    /// Decode whatever is buffered (at the end of a stream).
+    pub fn flush(&mut self) -> Vec<DecodedMessage> {
+        convert(self.inner.flush())
+    }
+
+    /// Seconds of audio received so far.
+    #[wasm_bindgen(getter, js_name = elapsedSeconds)]
+    pub fn elapsed_seconds(&self) -> f64 {
+        self.inner.elapsed_seconds()
+    }
+}

@@ -1,0 +1,142 @@
+// Test harness: a tiny static server for web/ on 127.0.0.1 (plus the npm ggwave build under
+// /__test__/), real headless Debian Chromium through playwright-core, WAV helpers.
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../..');
+export const WEB = path.join(ROOT, 'web');
+export const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.wav': 'audio/wav',
+};
+
+const EXTRA = {
+  '/__test__/ggwave.js': path.join(here, 'node_modules', 'ggwave', 'ggwave.js'),
+};
+
+// Serves web/ (flat files and pkg/), like any static server would. Resolves once listening.
+export async function serve() {
+  if (!existsSync(path.join(WEB, 'pkg', 'fskhttp_bg.wasm'))) {
+    throw new Error('web/pkg is missing: run scripts/build-web first');
+  }
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let file = EXTRA[url.pathname];
+    if (!file) {
+      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
+      file = path.resolve(WEB, rel);
+      if (!file.startsWith(WEB + path.sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(r)) };
+}
+
+// A fresh persistent Chromium profile with the flags CI needs; `extraArgs` add fake devices.
+export async function launch(extraArgs = [], options = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fsk-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1100, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
+    ],
+    ...options,
+  });
+  const close = async () => {
+    await context.close();
+    await rm(dir, { recursive: true, force: true });
+  };
+  return { context, close };
+}
+
+// Opens the page and waits until the modem is loaded.
+export async function openPage(context, url) {
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e));
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { page, errors };
+}
+
+// Minimal WAV writer (mono 32-bit float) and reader (16-bit PCM or 32-bit float, mono).
+export function floatWav(samples, rate) {
+  const data = Buffer.alloc(samples.length * 4);
+  for (let i = 0; i < samples.length; i++) data.writeFloatLE(samples[i], i * 4);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0);
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8);
+  h.write('fmt ', 12);
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(3, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 4, 28);
+  h.writeUInt16LE(4, 32);
+  h.writeUInt16LE(32, 34);
+  h.write('data', 36);
+  h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+export function readWav(buf) {
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV');
+  let off = 12;
+  let fmt = null;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    if (id === 'fmt ') {
+      fmt = { format: buf.readUInt16LE(off + 8), channels: buf.readUInt16LE(off + 10), rate: buf.readUInt32LE(off + 12), bits: buf.readUInt16LE(off + 22) };
+    } else if (id === 'data') {
+      const body = buf.subarray(off + 8, off + 8 + size);
+      const step = fmt.bits / 8;
+      const n = Math.floor(body.length / step / fmt.channels);
+      const samples = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const at = i * step * fmt.channels;
+        samples[i] = fmt.bits === 16 ? body.readInt16LE(at) / 32768 : body.readFloatLE(at);
+      }
+      return { ...fmt, samples };
+    }
+    off += 8 + size + (size & 1);
+  }
+  throw new Error('no data chunk');
+}

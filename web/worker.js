@@ -1,0 +1,88 @@
+// Decoding runs here, off the page's main thread: whole WAV files, and the live receiver fed by
+// the microphone worklet.
+import init, { decodeWav, LiveDecoder } from './pkg/fskhttp.js';
+
+const ready = init();
+let live = null;
+let pending = [];
+let pendingFrames = 0;
+let scheduled = false;
+
+function plain(list) {
+  const out = list.map((m) => ({
+    payload: m.payload,
+    protocol: m.protocol,
+    protocolName: m.protocolName,
+    text: m.text,
+    hex: m.hex,
+    startSeconds: m.startSeconds,
+    endSeconds: m.endSeconds,
+  }));
+  for (const m of list) m.free();
+  return out;
+}
+
+// Chunks that arrive while the receiver is busy are pushed together, so a slow receiver falls
+// behind by whole pushes instead of piling up messages.
+function drain() {
+  scheduled = false;
+  if (!live || pending.length === 0) return;
+  const all = new Float32Array(pendingFrames);
+  let at = 0;
+  for (const c of pending) {
+    all.set(c, at);
+    at += c.length;
+  }
+  pending = [];
+  pendingFrames = 0;
+  const t0 = performance.now();
+  const found = live.push(all);
+  const ms = performance.now() - t0;
+  const elapsed = live.elapsedSeconds;
+  postMessage({ type: 'live', messages: plain(found), elapsed, ms });
+}
+
+onmessage = async (e) => {
+  const m = e.data;
+  try {
+    await ready;
+    if (m.type === 'decode') {
+      const t0 = performance.now();
+      const d = decodeWav(new Uint8Array(m.bytes), m.fixedLength, m.dss);
+      const info = {
+        channels: d.channels,
+        sampleRate: d.sampleRate,
+        bitsPerSample: d.bitsPerSample,
+        float: d.float,
+        seconds: d.seconds,
+      };
+      const messages = plain(d.messages);
+      d.free();
+      postMessage({ type: 'decoded', id: m.id, info, messages, ms: performance.now() - t0 });
+    } else if (m.type === 'live-start') {
+      if (live) live.free();
+      pending = [];
+      pendingFrames = 0;
+      live = new LiveDecoder(m.rate, m.fixedLength, m.dss);
+      postMessage({ type: 'live-started' });
+    } else if (m.type === 'live-chunk') {
+      if (!live) return;
+      pending.push(m.samples);
+      pendingFrames += m.samples.length;
+      if (!scheduled) {
+        scheduled = true;
+        setTimeout(drain, 0);
+      }
+    } else if (m.type === 'live-stop') {
+      drain();
+      if (live) {
+        const found = live.flush();
+        postMessage({ type: 'live', messages: plain(found), elapsed: live.elapsedSeconds, ms: 0 });
+        live.free();
+        live = null;
+      }
+    }
+  } catch (err) {
+    postMessage({ type: 'error', id: m.id, request: m.type, message: String(err && err.message ? err.message : err) });
+  }
+};
