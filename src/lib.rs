@@ -22,7 +22,10 @@
 //! let decoded = decode_wav(&wav, &DecodeOptions::default()).unwrap();
 //! assert_eq!(decoded.messages[0].text(), Some("Hello World"));
 //! ```
-#![cfg_attr(not(any(feature = "spin", feature = "web", feature = "component")), forbid(unsafe_code))]
+#![cfg_attr(
+    not(any(feature = "spin", feature = "web", feature = "component")),
+    forbid(unsafe_code)
+)]
 
 #[cfg(feature = "component")]
 mod component;

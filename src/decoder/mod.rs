@@ -15,6 +15,7 @@
 //!    was needed, so noise never becomes a payload.
 
 mod fixed;
+mod read;
 mod scan;
 mod spectrum;
 mod stream;

@@ -1,1 +1,176 @@
-//! Marker scanning.
+//! The marker scan: cheap spectra of consecutive frames and a soft start/end marker score.
+//!
+//! A start marker sounds, for each of its 16 bit pairs `(fs+2i, fs+2i+1)`, the lower bin for even
+//! `i` and the upper bin for odd `i`; the end marker the opposite. For a window of `w` frames the
+//! score is `Σ_i (Pc_i − Pw_i)/(Pc_i + Pw_i)` (Pc: summed power of the bin the start marker uses,
+//! Pw: of the other), in −16..16: ≈ +16 on a clean start marker, ≈ −16 on an end marker, and
+//! ≈ 0 ± 1 on noise, silence or data. Summing powers over frames (not amplitudes) keeps the score
+//! valid when the tones are off their bin centres because of clock drift; the drift itself is
+//! handled by evaluating the bins at `round(b·scale)` for a grid of scales.
+
+use super::spectrum::{Analyzer, BINS};
+use crate::protocol::FRAME;
+
+/// Bin ranges kept (half-open): the marker bands 24..56 and 40..72 (with room for ±1.5 % drift),
+/// and the ultrasound band 320..352.
+const RANGES: [(usize, usize); 2] = [(20, 80), (312, 360)];
+
+/// Prefix sums (over frames) of the power of the bins in [`RANGES`].
+pub struct Scan {
+    /// Frames scanned (hop = one frame).
+    pub frames: usize,
+    prefix: Vec<f64>,
+}
+
+fn slot(bin: usize) -> Option<usize> {
+    let mut base = 0;
+    for (lo, hi) in RANGES {
+        if (lo..hi).contains(&bin) {
+            return Some(base + bin - lo);
+        }
+        base += hi - lo;
+    }
+    None
+}
+
+const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
+
+impl Scan {
+    /// Spectra of the frames `audio[k·1024 .. (k+1)·1024]`.
+    pub fn new(audio: &[f32], analyzer: &mut Analyzer) -> Self {
+        let frames = audio.len() / FRAME;
+        let stride = frames + 1;
+        let mut prefix = vec![0f64; SLOTS * stride];
+        let mut power = [0f32; BINS];
+        for f in 0..frames {
+            analyzer.power(&audio[f * FRAME..(f + 1) * FRAME], &mut power);
+            let mut s = 0;
+            for (lo, hi) in RANGES {
+                for &p in &power[lo..hi] {
+                    prefix[s * stride + f + 1] = prefix[s * stride + f] + p as f64;
+                    s += 1;
+                }
+            }
+        }
+        Scan { frames, prefix }
+    }
+
+    #[inline]
+    fn window(&self, bin: usize, f: usize, w: usize) -> f64 {
+        match slot(bin) {
+            Some(s) => {
+                let stride = self.frames + 1;
+                let e = (f + w).min(self.frames);
+                self.prefix[s * stride + e] - self.prefix[s * stride + f.min(e)]
+            }
+            None => 0.0,
+        }
+    }
+
+    /// Marker score of frames `f..f+w` for band `fs` at drift `scale` (positive: start marker).
+    pub fn score(&self, f: usize, w: usize, fs: usize, scale: f64) -> f32 {
+        pair_score(|bin| self.window(bin, f, w), fs, scale)
+    }
+}
+
+/// Soft marker score from summed bin powers: twice the weaker half (pairs 0-7 and 8-15), so that
+/// a band that only half-overlaps another band's marker (DT 24..55 inside 40..71) scores ~0.
+pub fn pair_score(power: impl Fn(usize) -> f64, fs: usize, scale: f64) -> f32 {
+    let mut halves = [0f64; 2];
+    let floor = 1e-9;
+    for i in 0..16 {
+        let lo = ((fs + 2 * i) as f64 * scale).round() as usize;
+        let hi = ((fs + 2 * i + 1) as f64 * scale).round() as usize;
+        let plo = power(lo) + floor;
+        let phi = power(hi) + floor;
+        let t = (plo - phi) / (plo + phi);
+        halves[i / 8] += if i % 2 == 0 { t } else { -t };
+    }
+    let (a, b) = (halves[0], halves[1]);
+    // Start marker: both halves positive; end marker: both negative.
+    (2.0 * if a >= 0.0 && b >= 0.0 {
+        a.min(b)
+    } else if a <= 0.0 && b <= 0.0 {
+        a.max(b)
+    } else {
+        0.0
+    }) as f32
+}
+
+/// A run of windows that look like a marker.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkerRun {
+    /// Band (`freq_start`).
+    pub band: usize,
+    /// First and last window start (frames) at or above the threshold.
+    pub first: usize,
+    /// Last window start.
+    pub last: usize,
+    /// Best score in the run.
+    pub score: f32,
+    /// Drift scale of the best score.
+    pub scale: f64,
+}
+
+impl MarkerRun {
+    /// Estimated first sample of the marker: the plateau of windows fully inside a 16-frame marker
+    /// spans `16 − w + 1` window starts; its middle is `(16 − w)/2` frames after the marker starts.
+    pub fn start_sample(&self, w: usize) -> f64 {
+        let mid = (self.first + self.last) as f64 / 2.0;
+        ((mid - (16 - w.min(16)) as f64 / 2.0) * FRAME as f64).max(0.0)
+    }
+}
+
+/// Find start (`end = false`) or end marker runs for `band`, over the drift `scales`.
+pub fn find_runs(
+    scan: &Scan,
+    band: usize,
+    w: usize,
+    threshold: f32,
+    scales: &[f64],
+    end: bool,
+) -> Vec<MarkerRun> {
+    let mut runs = Vec::new();
+    if scan.frames < w {
+        return runs;
+    }
+    let mut current: Option<MarkerRun> = None;
+    for f in 0..=scan.frames - w {
+        let mut best = (f32::MIN, 1.0);
+        for &s in scales {
+            let mut v = scan.score(f, w, band, s);
+            if end {
+                v = -v;
+            }
+            if v > best.0 {
+                best = (v, s);
+            }
+        }
+        if best.0 >= threshold {
+            match current.as_mut() {
+                Some(r) => {
+                    r.last = f;
+                    if best.0 > r.score {
+                        r.score = best.0;
+                        r.scale = best.1;
+                    }
+                }
+                None => {
+                    current = Some(MarkerRun {
+                        band,
+                        first: f,
+                        last: f,
+                        score: best.0,
+                        scale: best.1,
+                    })
+                }
+            }
+        } else if let Some(r) = current.take() {
+            runs.push(r);
+        }
+    }
+    if let Some(r) = current {
+        runs.push(r);
+    }
+    runs
+}

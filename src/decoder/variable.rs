@@ -1,6 +1,351 @@
-//! Variable-length mode: markers, header, payload.
-use super::Message;
+//! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
-pub(crate) fn decode(_audio: &[f32], _dss: bool, _nyquist: f64) -> Vec<Message> {
-    Vec::new()
+use super::read::{correct_soft, read_symbols, Nibbles};
+use super::scan::{find_runs, pair_score, MarkerRun, Scan};
+use super::spectrum::{Analyzer, BINS};
+use super::Message;
+use crate::frame::{self, ecc_len, HEADER_LEN};
+use crate::protocol::{
+    Protocol, FRAME, MARKER_FRAMES, MAX_VARIABLE_PAYLOAD, PROTOCOLS, SAMPLE_RATE,
+};
+use realfft::RealFftPlanner;
+use std::borrow::Cow;
+
+/// Frames summed for the marker score.
+const WINDOW: usize = 10;
+/// Marker score needed to consider a candidate (noise: 0 ± ~1; a clean marker: ~16).
+const START_THRESHOLD: f32 = 5.0;
+/// End-marker score that confirms a transmission's length.
+const END_THRESHOLD: f32 = 4.0;
+/// Drift grid for the audible and DT bands (±1.2 % in 0.4 % steps) and for ultrasound.
+const AUDIBLE_SCALES: [f64; 7] = [1.0, 0.996, 1.004, 0.992, 1.008, 0.988, 1.012];
+const ULTRA_SCALES: [f64; 5] = [1.0, 0.999, 1.001, 0.998, 1.002];
+/// Timing search around the estimated data start: ±1 frame in 1/16-frame steps.
+const SEARCH: i64 = 1024;
+const STEP: usize = 64;
+/// Offsets (by header confidence) given a full decode.
+const TRIES: usize = 8;
+/// Bands of the variable-length protocols, searched in this order.
+const BANDS: [usize; 3] = [40, 320, 24];
+
+pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
+    let mut an = Analyzer::new();
+    let scan = Scan::new(audio, &mut an);
+    // Candidate markers of every band, strongest first, so that a marker seen faintly through an
+    // overlapping band never pre-empts the real one.
+    let mut runs: Vec<MarkerRun> = Vec::new();
+    for band in BANDS {
+        let fits = PROTOCOLS
+            .iter()
+            .filter(|p| p.freq_start == band && !p.is_mono_tone())
+            .all(|p| p.max_hz() < nyquist * 0.98);
+        if fits {
+            let scales: &[f64] = if band == 320 {
+                &ULTRA_SCALES
+            } else {
+                &AUDIBLE_SCALES
+            };
+            runs.extend(find_runs(
+                &scan,
+                band,
+                WINDOW,
+                START_THRESHOLD,
+                scales,
+                false,
+            ));
+        }
+    }
+    runs.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut out = Vec::new();
+    // Sample spans already explained by a message.
+    let mut taken: Vec<(f64, f64)> = Vec::new();
+    for run in runs {
+        let rough = run.start_sample(WINDOW);
+        if taken
+            .iter()
+            .any(|&(a, b)| rough + 8.0 * FRAME as f64 > a && rough < b - 4.0 * FRAME as f64)
+        {
+            continue;
+        }
+        let protos: Vec<&'static Protocol> = PROTOCOLS
+            .iter()
+            .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
+            .collect();
+        let t0 = locate_marker(&mut an, audio, &run);
+        if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut an) {
+            taken.push(span);
+            out.push(m);
+        }
+    }
+    out
+}
+
+/// Measure the drift precisely from the marker tones: an 8192-point spectrum of 8 frames inside
+/// the marker, each tone's peak interpolated, the median ratio to its nominal frequency.
+fn refine_scale(audio: &[f32], t0: f64, band: usize, coarse: f64) -> f64 {
+    const N: usize = 8192;
+    let start = (t0 + 3.5 * FRAME as f64 / coarse) as usize;
+    if start + N > audio.len() {
+        return coarse;
+    }
+    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(N);
+    let mut input = fft.make_input_vec();
+    for (i, v) in input.iter_mut().enumerate() {
+        let w = 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / N as f32).cos();
+        *v = audio[start + i] * w;
+    }
+    let mut spec = fft.make_output_vec();
+    if fft.process(&mut input, &mut spec).is_err() {
+        return coarse;
+    }
+    let power: Vec<f32> = spec.iter().map(|c| c.norm_sqr() + 1e-20).collect();
+    let mut ratios = Vec::with_capacity(16);
+    for b in frame::marker_bins(false) {
+        let nominal = 8.0 * (band + b) as f64;
+        let centre = (nominal * coarse).round() as usize;
+        let (lo, hi) = (centre.saturating_sub(5), (centre + 5).min(power.len() - 2));
+        if lo < 1 || lo >= hi {
+            continue;
+        }
+        let k = (lo..=hi)
+            .max_by(|&a, &b| power[a].total_cmp(&power[b]))
+            .unwrap_or(centre);
+        let (a, m, c) = (power[k - 1].ln(), power[k].ln(), power[k + 1].ln());
+        let denom = a - 2.0 * m + c;
+        let delta = if denom.abs() > 1e-9 {
+            (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
+        ratios.push((k as f64 + delta as f64) / nominal);
+    }
+    if ratios.len() < 8 {
+        return coarse;
+    }
+    ratios.sort_by(|a, b| a.total_cmp(b));
+    let median = ratios[ratios.len() / 2];
+    // Trust the measurement only when it agrees with the coarse grid point.
+    if (median - coarse).abs() <= 0.003 {
+        median
+    } else {
+        coarse
+    }
+}
+
+/// End-marker score of the 10 frames starting 3 frames into where the end marker should be
+/// (positive when the end marker is there).
+fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) -> f32 {
+    let mut acc = [0f64; 32];
+    let mut power = [0f32; BINS];
+    let mut frames = 0;
+    for k in 3..13 {
+        let s = at + k * FRAME;
+        if s + FRAME > audio.len() {
+            break;
+        }
+        an.power(&audio[s..s + FRAME], &mut power);
+        for (j, a) in acc.iter_mut().enumerate() {
+            *a += power[band + j] as f64;
+        }
+        frames += 1;
+    }
+    if frames < 4 {
+        return 0.0;
+    }
+    -pair_score(|bin| acc.get(bin - band).copied().unwrap_or(0.0), band, 1.0)
+}
+
+/// Is there an end marker starting at `at` (±0.75 frame) with a clear pattern?
+fn end_marker_at(an: &mut Analyzer, seg: &[f32], at: usize, band: usize) -> bool {
+    if end_marker_score(an, seg, at, band) < END_THRESHOLD {
+        return false;
+    }
+    let lo = at.saturating_sub(4 * FRAME);
+    let hi = at + (MARKER_FRAMES + 4) * FRAME;
+    match locate_pattern(an, seg, band, 1.0, lo, hi, true) {
+        Some((start, strength)) => {
+            (start - at as f64).abs() <= 0.75 * FRAME as f64 && strength > 0.15
+        }
+        None => false,
+    }
+}
+
+/// Locate a marker near `[lo, hi)`: the marker-pattern strength of frames at a hop of 256
+/// samples, correlated with a box as long as the marker; the best box is the marker. Silence
+/// before and data after both contribute ~0, so leading silence does not bias it. Returns the
+/// marker's first sample and its mean normalised strength (1 = a clean marker, ~0 = none).
+fn locate_pattern(
+    an: &mut Analyzer,
+    audio: &[f32],
+    band: usize,
+    scale: f64,
+    lo: usize,
+    hi: usize,
+    end: bool,
+) -> Option<(f64, f64)> {
+    const HOP: usize = 256;
+    let hi = hi.min(audio.len());
+    let mut power = [0f32; BINS];
+    let mut strength = Vec::with_capacity(hi.saturating_sub(lo) / HOP);
+    let mut totals = Vec::with_capacity(strength.capacity());
+    let mut s = lo;
+    while s + FRAME <= hi {
+        an.power(&audio[s..s + FRAME], &mut power);
+        let (mut diff, mut total) = (0f64, 0f64);
+        for i in 0..16 {
+            let b0 = ((band + 2 * i) as f64 * scale).round() as usize;
+            let b1 = ((band + 2 * i + 1) as f64 * scale).round() as usize;
+            let (p0, p1) = (power[b0] as f64, power[b1] as f64);
+            let d = if i % 2 == 0 { p0 - p1 } else { p1 - p0 };
+            diff += if end { -d } else { d };
+            total += p0 + p1;
+        }
+        strength.push(diff);
+        totals.push(total);
+        s += HOP;
+    }
+    let floor = totals.iter().fold(0f64, |m, &v| m.max(v)) * 1e-3 + 1e-20;
+    let v: Vec<f64> = strength
+        .iter()
+        .zip(&totals)
+        .map(|(d, t)| d / (t + floor))
+        .collect();
+    let box_len = ((MARKER_FRAMES * FRAME / HOP) as f64 / scale).round() as usize - 3;
+    if v.len() < box_len {
+        return None;
+    }
+    let mut acc: f64 = v[..box_len].iter().sum();
+    let (mut best, mut arg) = (acc, 0usize);
+    for k in box_len..v.len() {
+        acc += v[k] - v[k - box_len];
+        if acc > best {
+            best = acc;
+            arg = k + 1 - box_len;
+        }
+    }
+    // The box is 3 hops shorter than the marker and frames are 4 hops long: centre it.
+    let start = (lo + arg * HOP) as f64 - 1.5 * HOP as f64 + 0.5 * (FRAME - HOP) as f64
+        - (FRAME / 2) as f64
+        + HOP as f64 / 2.0;
+    Some((start.max(0.0), best / box_len as f64))
+}
+
+/// Start of the marker found by `run`.
+fn locate_marker(an: &mut Analyzer, audio: &[f32], run: &MarkerRun) -> f64 {
+    let lo = run.first.saturating_sub(WINDOW) * FRAME;
+    let hi = (run.last + WINDOW + MARKER_FRAMES + 2) * FRAME;
+    locate_pattern(an, audio, run.band, run.scale, lo, hi, false)
+        .map(|l| l.0)
+        .unwrap_or_else(|| run.start_sample(WINDOW))
+}
+
+struct Attempt {
+    payload: Vec<u8>,
+    frames: usize,
+}
+
+/// Full decode of protocol `p` with data starting at `tau` in `seg`.
+fn read_message(
+    an: &mut Analyzer,
+    seg: &[f32],
+    p: &Protocol,
+    tau: usize,
+    dss: bool,
+) -> Option<Attempt> {
+    let header_symbols = frame::symbol_count(p, HEADER_LEN);
+    let mut nib = Nibbles::default();
+    read_symbols(an, seg, p, tau, header_symbols, &mut nib);
+    let (mut head, conf) = nib.bytes();
+    head.truncate(HEADER_LEN);
+    let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2)?;
+    let len = head[0] as usize;
+    if len == 0 || len > MAX_VARIABLE_PAYLOAD {
+        return None;
+    }
+    let n = frame::stream_len(len, false);
+    let symbols = frame::symbol_count(p, n);
+    let data_end = tau + symbols * p.frames_per_tx * FRAME;
+    if data_end > seg.len() {
+        return None;
+    }
+    let mut nib = Nibbles::default();
+    read_symbols(an, seg, p, tau, symbols, &mut nib);
+    let (bytes, conf) = nib.bytes();
+    let mut word = bytes[HEADER_LEN..n].to_vec();
+    let changed = correct_soft(&mut word, &conf[HEADER_LEN..n], ecc_len(len))?;
+    // A clean read is its own proof for codes with ≥ 4 parity bytes; anything corrected, or a
+    // short code, must also end with an end marker where the length says it ends.
+    let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
+    if !clean && !end_marker_at(an, seg, data_end, p.freq_start) {
+        return None;
+    }
+    word.truncate(len);
+    if dss {
+        frame::apply_dss(&mut word);
+    }
+    Some(Attempt {
+        payload: word,
+        frames: 2 * MARKER_FRAMES + symbols * p.frames_per_tx,
+    })
+}
+
+fn decode_at(
+    audio: &[f32],
+    run: &MarkerRun,
+    t0: f64,
+    protos: &[&'static Protocol],
+    dss: bool,
+    an: &mut Analyzer,
+) -> Option<(Message, (f64, f64))> {
+    let band = run.band;
+    let scale = refine_scale(audio, t0, band, run.scale);
+    let max_frames = protos
+        .iter()
+        .map(|p| frame::transmission_frames(p, MAX_VARIABLE_PAYLOAD, false))
+        .max()
+        .unwrap_or(0)
+        + 4;
+    let a = (t0 - 2.0 * FRAME as f64).max(0.0) as usize;
+    let b = (a + ((max_frames * FRAME) as f64 / scale) as usize + FRAME).min(audio.len());
+    let seg: Cow<[f32]> = if (scale - 1.0).abs() < 3e-4 {
+        Cow::Borrowed(&audio[a..b])
+    } else {
+        Cow::Owned(crate::resample::stretch(&audio[a..b], scale).ok()?)
+    };
+    let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
+    // Rank (protocol, offset) pairs by the confidence of the header symbols.
+    let mut ranked: Vec<(f32, usize, usize)> = Vec::new();
+    for (pi, p) in protos.iter().enumerate() {
+        let hs = frame::symbol_count(p, HEADER_LEN);
+        let mut off = -SEARCH;
+        while off <= SEARCH {
+            let tau = data_est + off as f64;
+            off += STEP as i64;
+            if tau < 0.0 {
+                continue;
+            }
+            let tau = tau as usize;
+            let mut nib = Nibbles::default();
+            read_symbols(an, &seg, p, tau, hs, &mut nib);
+            let conf: f32 = nib.conf.iter().take(2 * HEADER_LEN).sum();
+            ranked.push((conf, pi, tau));
+        }
+    }
+    ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
+    for &(_, pi, tau) in ranked.iter().take(TRIES) {
+        let p = protos[pi];
+        if let Some(att) = read_message(an, &seg, p, tau, dss) {
+            let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
+            let end = start + (att.frames * FRAME) as f64 / scale;
+            let sr = SAMPLE_RATE as f64;
+            let msg = Message {
+                payload: att.payload,
+                protocol: p.id,
+                start_seconds: start.max(0.0) / sr,
+                end_seconds: end / sr,
+            };
+            return Some((msg, (start, end)));
+        }
+    }
+    None
 }
