@@ -138,6 +138,12 @@ for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md", "docs/readm
         for p in set(re.findall(r"`((?:terraform|monitoring|scripts|loadtest|\.github)/[A-Za-z0-9_./-]+)`", open(f).read())):
             if not os.path.exists(p.rstrip("/")):
                 bad.append(f"{f} names {p}, which does not exist")
+# The module's README documents every input and output it declares.
+readme = open("terraform/spinkube/README.md").read()
+for kind, f in (("variable", "terraform/spinkube/variables.tf"), ("output", "terraform/spinkube/outputs.tf")):
+    for name in re.findall(kind + r' "([a-z_]+)"', open(f).read()):
+        if f"| `{name}` |" not in readme:
+            bad.append(f"terraform/spinkube/README.md does not document {kind} {name}")
 scaling = open("docs/SCALING.md").read() if os.path.isfile("docs/SCALING.md") else ""
 for knob in ["MAX_WORKERS", "MAX_CONCURRENT_REQUESTS", "REQUEST_TIMEOUT", "gunicorn", "limit_req", "OTEL_EXPORTER_OTLP_ENDPOINT"]:
     if knob not in scaling:

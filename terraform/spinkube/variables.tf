@@ -469,7 +469,7 @@ variable "otel" {
 }
 
 variable "prometheus_scrape_annotations" {
-  description = "Annotate the pods with prometheus.io/scrape, port and path for annotation-based discovery (monitoring/prometheus.yml)."
+  description = "Annotate the pods with prometheus.io/scrape, port and path for annotation-based discovery (monitoring/kubernetes/scrape-configs.yml)."
   type        = bool
   default     = true
 }
