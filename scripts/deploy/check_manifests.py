@@ -13,7 +13,9 @@ manifests under several sets of inputs, then:
     the Spin variables, the probes, OpenTelemetry endpoints);
   * checks that invalid inputs are refused by the module's variable validations.
 
-Usage: check_manifests.py MODULE_DIR CRD_DIR      (exit status 0 = all passed)
+  * checks that the Spin variables the module sets are exactly spin.toml's, with the same defaults.
+
+Usage: check_manifests.py MODULE_DIR CRD_DIR SPIN_TOML      (exit status 0 = all passed)
 """
 import copy
 import json
@@ -23,14 +25,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 
 import jsonschema
 import yaml
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 IMAGE = "ghcr.io/acme/fskhttp:v3.0.0"
-SPIN_VARIABLES = {"log_level", "max_body_bytes", "max_audio_seconds", "default_protocol",
-                  "default_volume", "max_payload_bytes"}
 EXPR = ("jsonencode({spinapp = local.spinapp_manifest, executor = local.spinappexecutor_manifest, "
         "shim = local.shim_manifest, scaledobject = local.scaledobject_manifest, "
         "runtimeclass = local.runtimeclass_manifest})")
@@ -115,7 +116,15 @@ def validate(doc, schema, what):
 
 
 def main():
-    module_dir, crd_dir = sys.argv[1], sys.argv[2]
+    module_dir, crd_dir, spin_toml = sys.argv[1], sys.argv[2], sys.argv[3]
+    with open(spin_toml, "rb") as f:
+        manifest = tomllib.load(f)
+    spin_defaults = {k: v["default"] for k, v in manifest["variables"].items()}
+    check(set(manifest["component"]["fskhttp"]["variables"]) == set(spin_defaults),
+          "spin.toml: the component reads every application variable")
+    fermyon = open(os.path.join(module_dir, "..", "fermyon-cloud", "variables.tf")).read()
+    allowed = set(re.findall(r'"([a-z_]+)"', fermyon[fermyon.index("contains(") : fermyon.index("], k")]))
+    check(allowed == set(spin_defaults), f"fermyon-cloud accepts exactly spin.toml's variables ({sorted(allowed)})")
     spinapp_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinapps.yaml"))
     executor_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinappexecutors.yaml"))
 
@@ -185,7 +194,11 @@ def main():
         check(ex["spec"]["deploymentConfig"]["runtimeClassName"] == shim["spec"]["runtimeClass"]["name"],
               f"{name}: executor's RuntimeClass is the one the Shim creates")
         variables = {v["name"]: v["value"] for v in spec["variables"]}
-        check(set(variables) == SPIN_VARIABLES, f"{name}: all Spin variables set ({sorted(variables)})")
+        check(set(variables) == set(spin_defaults),
+              f"{name}: the Spin variables are spin.toml's ({sorted(variables)} vs {sorted(spin_defaults)})")
+        if name.startswith("defaults"):
+            check(variables == spin_defaults, f"{name}: module defaults equal spin.toml defaults "
+                                              f"({variables} vs {spin_defaults})")
         check(variables["log_level"] == tfvars.get("log_level", "info"), f"{name}: log_level")
         check(variables["max_body_bytes"] == str(tfvars.get("max_body_bytes", 10485760)),
               f"{name}: max_body_bytes")
@@ -234,7 +247,9 @@ def main():
         "bad host": ({"ingress": {"host": "Not A Host", "acme_email": "a@b.co"}}, "fully qualified"),
         "quantity": ({"resources": {"cpu_request": "lots", "memory_request": "1Mi", "cpu_limit": "1",
                                     "memory_limit": "1Gi"}}, "Kubernetes quantities"),
-        "protocol id": ({"default_protocol": 12}, "protocol id"),
+        "protocol id": ({"default_protocol": 9}, "protocol id"),
+        "log level off is fine, trace is not": ({"log_level": "trace"}, "log_level must be one of"),
+        "payload": ({"max_payload_bytes": 8193}, "max_payload_bytes must be"),
         "version range": ({"versions": {"spin_operator": "~> 0.6"}}, "exact x.y.z"),
         "otel url": ({"otel": {"endpoint": "collector:4317"}}, "otel endpoints must be"),
         "autoscaling mode": ({"autoscaling": "vpa"}, "autoscaling must be one of"),

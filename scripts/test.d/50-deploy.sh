@@ -33,7 +33,7 @@ step() {
 step "terraform fmt -check -recursive" timeout 120 terraform fmt -check -recursive -diff terraform
 
 step "SpinKube manifests render and validate against the CRDs" \
-  timeout 600 python3 scripts/deploy/check_manifests.py terraform/spinkube "$SHARED/spinkube/crds"
+  timeout 600 python3 scripts/deploy/check_manifests.py terraform/spinkube "$SHARED/spinkube/crds" spin.toml
 
 fermyon_validate() {
   # No provider at all, so init downloads nothing and validate runs for real (in a copy: no

@@ -97,8 +97,8 @@ variable "log_level" {
   type        = string
   default     = "info"
   validation {
-    condition     = contains(["error", "warn", "info", "debug", "trace"], var.log_level)
-    error_message = "log_level must be one of error, warn, info, debug, trace."
+    condition     = contains(["off", "error", "warn", "info", "debug"], var.log_level)
+    error_message = "log_level must be one of off, error, warn, info, debug (spin.toml)."
   }
 }
 
@@ -127,8 +127,8 @@ variable "default_protocol" {
   type        = number
   default     = 1
   validation {
-    condition     = var.default_protocol >= 0 && var.default_protocol <= 11 && floor(var.default_protocol) == var.default_protocol
-    error_message = "default_protocol must be a ggwave protocol id, 0 to 11."
+    condition     = var.default_protocol >= 0 && var.default_protocol <= 8 && floor(var.default_protocol) == var.default_protocol
+    error_message = "default_protocol must be a ggwave protocol id the service accepts, 0 to 8 (spin.toml)."
   }
 }
 
@@ -147,8 +147,8 @@ variable "max_payload_bytes" {
   type        = number
   default     = 4096
   validation {
-    condition     = var.max_payload_bytes >= 1 && var.max_payload_bytes <= 65536 && floor(var.max_payload_bytes) == var.max_payload_bytes
-    error_message = "max_payload_bytes must be a whole number from 1 to 65536."
+    condition     = var.max_payload_bytes >= 1 && var.max_payload_bytes <= 8192 && floor(var.max_payload_bytes) == var.max_payload_bytes
+    error_message = "max_payload_bytes must be a whole number from 1 to 8192 (spin.toml)."
   }
 }
 
