@@ -123,7 +123,7 @@ def main():
     check(set(manifest["component"]["fskhttp"]["variables"]) == set(spin_defaults),
           "spin.toml: the component reads every application variable")
     fermyon = open(os.path.join(module_dir, "..", "fermyon-cloud", "variables.tf")).read()
-    allowed = set(re.findall(r'"([a-z_]+)"', fermyon[fermyon.index("contains(") : fermyon.index("], k")]))
+    allowed = set(re.findall(r'"([a-z_]+)"', re.search(r"contains\(\s*\[([^\]]*)\],\s*k\s*\)", fermyon).group(1)))
     check(allowed == set(spin_defaults), f"fermyon-cloud accepts exactly spin.toml's variables ({sorted(allowed)})")
     spinapp_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinapps.yaml"))
     executor_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinappexecutors.yaml"))
