@@ -298,6 +298,7 @@ async function startListening() {
     source.connect(node);
     source.connect(analyser);
     streamSeconds = 0;
+    Object.assign(load, { ms: 0, audio: 0, lastElapsed: 0, maxMs: 0 });
     streamRate = ctx.sampleRate;
     const o = receiverOptions();
     worker.postMessage({ type: 'live-start', rate: streamRate, fixedLength: o.fixedLength, dss: o.dss });
@@ -343,17 +344,35 @@ function showLevel(peak, rms) {
   $('meter-db').title = `peak ${peak.toFixed(3)}`;
 }
 
+// Receiver load: processing time over audio time, over the last few seconds.
+const load = { ms: 0, audio: 0, lastElapsed: 0, maxMs: 0 };
+
 function liveMessages({ messages, elapsed, ms }) {
+  if (mic) {
+    load.ms += ms;
+    load.audio += Math.max(0, elapsed - load.lastElapsed);
+    load.lastElapsed = elapsed;
+    load.maxMs = Math.max(load.maxMs, ms);
+    if (load.audio > 3) {
+      const pct = (load.ms / 10 / load.audio);
+      $('live-load').textContent = `receiver load ${pct.toFixed(0)}%`;
+      document.body.dataset.liveLoad = pct.toFixed(1);
+      document.body.dataset.liveMaxPushMs = load.maxMs.toFixed(0);
+      load.ms = 0;
+      load.audio = 0;
+    }
+  }
   if (!mic && messages.length === 0) return;
   const now = performance.now() / 1000;
   // The stream's "elapsed" second corresponds to (about) now minus the audio queued since.
   const lag = Math.max(0, streamSeconds - elapsed);
   for (const m of messages) {
+    // Audio received after the transmission's end, plus the time the receiver took.
     const delay = elapsed - m.endSeconds + ms / 1000;
     const t1 = now - lag - (elapsed - m.endSeconds);
     const t0 = t1 - (m.endSeconds - m.startSeconds);
     listenSpec.mark(t0, t1, m.text ?? m.hex);
-    const li = messageItem(m, ` · shown ${delay.toFixed(2)} s after it ended`);
+    const li = messageItem(m, ` · shown ${Math.max(0, delay).toFixed(2)} s after it ended`);
     li.dataset.delay = String(delay);
     $('listen-messages').prepend(li);
   }
@@ -430,7 +449,10 @@ async function main() {
   $('send-file-clear').addEventListener('click', clearSendFile);
   dropTarget($('send-drop'), chooseSendFile);
 
-  $('decode-file').addEventListener('change', (e) => decodeFile(e.target.files[0]));
+  $('decode-file').addEventListener('change', (e) => {
+    decodeFile(e.target.files[0]);
+    e.target.value = ''; // choosing the same file again decodes it again
+  });
   dropTarget($('drop'), decodeFile);
   $('drop').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' || e.key === ' ') $('decode-file').click();
