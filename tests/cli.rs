@@ -250,7 +250,8 @@ fn usage_errors_exit_2_with_a_message() {
     )
     .unwrap();
     let v = valid.to_str().unwrap();
-    let cases: &[(&[&str], Option<&[u8]>, &str)] = &[
+    type Case<'a> = (&'a [&'a str], Option<&'a [u8]>, &'a str);
+    let cases: &[Case] = &[
         (&[], None, "usage"),
         (&["frobnicate"], None, "frobnicate"),
         (&["encode", "x"], None, "--output"),
