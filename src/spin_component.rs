@@ -134,8 +134,12 @@ fn read_request(
             Err(StreamError::LastOperationFailed(e)) => {
                 return Err(fail(ApiError::bad(
                     "Invalid request",
-                    format!("reading the body failed: {}", e.to_debug_string()),
-                )))
+                    // The runtime's message may carry a backtrace: its first line is enough.
+                    format!(
+                        "reading the body failed: {}",
+                        e.to_debug_string().lines().next().unwrap_or("stream error")
+                    ),
+                )));
             }
         }
     }
