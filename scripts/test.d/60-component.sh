@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The codec as a WebAssembly library component (issue 7): clippy of the `component` feature build,
+# the component itself, its WIT checked against wit/ (plus a drifted copy that must fail), a
+# consumer component composed with it and run (what a Spin component dependency does), and the
+# wasmtime test host against the native library on every protocol and the shared ggwave vectors.
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+ensure_rust_targets wasm32-wasip2
+ensure_venv
+host=tests/component-host
+export FSK_SHARED_DIR="${FSK_SHARED_DIR:-$(shared_dir)}"
+
+cargo fmt --manifest-path "$host/Cargo.toml" -- --check
+cargo fmt --manifest-path "$host/consumer/Cargo.toml" -- --check
+cargo clippy -q --target wasm32-wasip2 --lib --no-default-features --features component \
+  --target-dir target/component -- -D warnings
+
+wasm="$(scripts/build-component)"
+scripts/check-component-wit "$wasm"
+drift="$(mktemp -d)"; trap 'rm -rf "$drift"' EXIT
+sed 's/^\( *\)dss: bool,$/\1dss: bool,\n\1drifted: u8,/' wit/codec.wit >"$drift/codec.wit"
+if FSK_WIT_DIR="$drift" scripts/check-component-wit "$wasm" 2>/dev/null; then
+  echo "check-component-wit accepted a WIT that differs from the component" >&2; exit 1
+fi
+
+# A component that imports fsk:codec/codec, composed with the codec and run by wasmtime.
+cargo build -q --manifest-path "$host/consumer/Cargo.toml" --target wasm32-wasip2 --release \
+  --target-dir target/component
+"$(wasm_tools_bin)" compose -o target/component/composed.wasm \
+  target/component/wasm32-wasip2/release/fsk-codec-consumer.wasm -d "$wasm" 2>/dev/null
+out="$(timeout 300 "$(wasmtime_bin)" run target/component/composed.wasm "fsk:codec composed")" \
+  || { echo "$out"; echo "the composed consumer failed" >&2; exit 1; }
+echo "$out"
+[ "$(grep -c ': ok$' <<<"$out")" -eq 12 ] || { echo "not every protocol round-tripped" >&2; exit 1; }
+grep -qx 'empty payload: Err(Error::EmptyPayload)' <<<"$out"
+
+# The wasmtime test host (its own workspace: wasmtime stays out of the main crate's build).
+if [ -z "${CI:-}" ] || [ -n "${FSK_COMPONENT_CLIPPY:-}" ]; then
+  cargo clippy -q --manifest-path "$host/Cargo.toml" --target-dir target/component-host \
+    --all-targets -- -D warnings
+fi
+FSK_COMPONENT="$wasm" timeout 1200 cargo test -q --manifest-path "$host/Cargo.toml" \
+  --target-dir target/component-host
+FSK_COMPONENT="$wasm" timeout 300 cargo run -q --manifest-path "$host/Cargo.toml" \
+  --target-dir target/component-host -- bench
