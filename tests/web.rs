@@ -64,7 +64,7 @@ fn decode_wav_round_trip() {
         (2, None),
         (5, None),
         (8, None),
-        (10, Some(6u32)),
+        (10, Some(10u32)),
     ] {
         let wav = web::encode_wav(b"round trip", protocol, 50, 48000, fixed, false, false).unwrap();
         let d = web::decode_wav(&wav, fixed, false).unwrap();

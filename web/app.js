@@ -126,11 +126,12 @@ function play() {
   const p = protocols[o.protocol];
   playSpec.setMaxHz(Math.min(ctx.sampleRate / 2, o.rate / 2, Math.ceil((p.maxHz * 1.2) / 1000) * 1000));
   playSpec.attach(analyser);
-  const t0 = performance.now() / 1000;
   const seconds = samples.length / o.rate;
   source.onended = () => {
+    // 'ended' fires once the last sample has been rendered, i.e. has reached the analyser.
+    const t1 = performance.now() / 1000;
     stopPlaying();
-    playSpec.mark(t0, t0 + seconds, `${p.name} · ${fmtSeconds(seconds)}`);
+    playSpec.mark(t1 - seconds, t1, `${p.name} · ${fmtSeconds(seconds)}`);
     setStatus($('send-status'), `Played ${fmtSeconds(seconds)}.`, 'ok');
   };
   playing = { source, analyser };

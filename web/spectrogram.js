@@ -76,7 +76,9 @@ export class Spectrogram {
 
   frame() {
     const now = performance.now() / 1000;
-    if (this.analyser) {
+    // Keeps scrolling (silence) after the analyser is detached while marks are in view, so the
+    // image and its marks stay together.
+    {
       this.carry += (now - this.last) * PX_PER_SECOND;
       const dx = Math.floor(this.carry);
       if (dx > 0) {
@@ -97,6 +99,11 @@ export class Spectrogram {
     const { width: w, height: h } = this.canvas;
     dx = Math.min(dx, w);
     this.ctx.drawImage(this.canvas, dx, 0, w - dx, h, 0, 0, w - dx, h);
+    if (!this.analyser) {
+      this.ctx.fillStyle = `rgb(${PALETTE[0]},${PALETTE[1]},${PALETTE[2]})`;
+      this.ctx.fillRect(w - dx, 0, dx, h);
+      return;
+    }
     this.analyser.getFloatFrequencyData(this.bins);
     const nyquist = this.analyser.context.sampleRate / 2;
     const col = this.ctx.createImageData(1, h);

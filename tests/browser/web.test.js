@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,8 @@ async function setProtocol(protocol, fixed) {
 
 async function downloadWav() {
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.click('#download')]);
-  const file = path.join(work, `${Date.now()}-${download.suggestedFilename()}`);
+  const dir = mkdtempSync(path.join(work, 'dl-'));
+  const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
   return { file, name: download.suggestedFilename(), bytes: readFileSync(file) };
 }
@@ -127,6 +129,23 @@ after(async () => {
   if (server) await server.close();
   writeFileSync(path.join(work, 'metrics.json'), JSON.stringify(metrics, null, 2));
   console.log(`metrics: ${JSON.stringify(metrics)}`);
+});
+
+test('wasm + JS stay under the 250 KB gzipped budget', () => {
+  const files = ['pkg/fskhttp_bg.wasm', 'pkg/fskhttp.js', 'app.js', 'spectrogram.js', 'worker.js', 'worklet.js'];
+  let raw = 0;
+  let gz = 0;
+  for (const f of files) {
+    const b = readFileSync(path.join(ROOT, 'web', f));
+    raw += b.length;
+    gz += gzipSync(b, { level: 9 }).length;
+  }
+  const wasm = readFileSync(path.join(ROOT, 'web', 'pkg', 'fskhttp_bg.wasm'));
+  metric('wasm_bytes', wasm.length);
+  metric('wasm_gzip_bytes', gzipSync(wasm, { level: 9 }).length);
+  metric('wasm_and_js_gzip_bytes', gz);
+  metric('wasm_and_js_bytes', raw);
+  assert.ok(gz < 250 * 1024, `${gz} bytes gzipped`);
 });
 
 test('the page loads everything from its own origin and lists the twelve protocols', async () => {
@@ -290,16 +309,21 @@ test('listens to a fake microphone through the AudioWorklet and decodes live', a
     await p.waitForFunction(() => /Listening/.test(document.getElementById('listen-status').textContent), null, { timeout: 20_000 });
     // The level meter moves.
     await p.waitForFunction(() => parseFloat(document.getElementById('meter-bar').style.width) > 5, null, { timeout: 20_000, polling: 50 });
-    await p.waitForSelector('#listen-messages li', { timeout: 90_000 });
-    const first = await p.$eval('#listen-messages li', (li) => ({
+    // Two loops of the file: two messages, each reported once.
+    await p.waitForFunction(() => document.querySelectorAll('#listen-messages li').length >= 2, null, { timeout: 90_000 });
+    const got = await p.$$eval('#listen-messages li', (lis) => lis.map((li) => ({
       body: li.querySelector('.body').textContent,
       protocol: Number(li.dataset.protocol),
       delay: Number(li.dataset.delay),
-    }));
-    assert.equal(first.body, 'live from the fake mic');
-    assert.equal(first.protocol, 1);
-    metric('live_delay_s', first.delay.toFixed(2));
-    assert.ok(first.delay < 3, `shown ${first.delay} s after the end`);
+    })));
+    for (const m of got.slice(0, 2)) {
+      assert.equal(m.body, 'live from the fake mic');
+      assert.equal(m.protocol, 1);
+      assert.ok(m.delay < 1.5, `shown ${m.delay} s after the end`);
+    }
+    // Audio time received after the nominal end of the transmission (its end marker) until the
+    // message was reported, plus the receiver's time: negative = found before the marker ended.
+    metric('live_delay_s', got.slice(0, 2).map((m) => m.delay.toFixed(2)).join(','));
     await p.waitForFunction(() => document.body.dataset.liveLoad !== undefined, null, { timeout: 20_000 });
     metric('live_receiver_load_pct', await p.evaluate(() => document.body.dataset.liveLoad));
     metric('live_max_push_ms', await p.evaluate(() => document.body.dataset.liveMaxPushMs));
