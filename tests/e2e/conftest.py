@@ -16,6 +16,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# wasmtime serve's pooling allocator allows 1000 core instances in total by default; the composed
+# component (app + host stub + their WASI adapters) holds 48, so about 20 requests could run at
+# once. Spin sizes its own pool; here the pool is sized for the 200-concurrent-request test.
+SERVE_OPTS = os.environ.get(
+    "FSK_SERVE_OPTS",
+    "-O pooling-total-core-instances=20000,pooling-total-memories=2000,pooling-total-tables=20000",
+).split()
 
 
 def _env_path(name):
@@ -33,7 +40,7 @@ class Server:
         self.kv_dir = Path(kv_dir)
         self.kv_dir.mkdir(parents=True, exist_ok=True)
         cmd = [str(_env_path("FSK_WASMTIME")), "serve", "-Scli", "--addr", "127.0.0.1:0",
-               "--dir", f"{self.kv_dir}::/kv"]
+               "--dir", f"{self.kv_dir}::/kv", *SERVE_OPTS]
         for k, v in (variables or {}).items():
             cmd += ["--env", f"SPIN_VARIABLE_{k.upper()}={v}"]
         cmd.append(str(wasm))

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Spin HTTP component end to end (tests/e2e): the exact artifact spin.toml points at, composed
+# with the test-only Spin host stub, served by the real `wasmtime serve` on 127.0.0.1; the real
+# Python ggwave as a peer; the shared ggwave vectors. Also lints the Spin feature build.
+source "$(dirname "$0")/../lib.sh"
+cd "$ROOT"
+ensure_apt curl
+ensure_venv
+export FSK_SHARED_DIR="$(shared_dir)"
+export FSK_WASMTIME="$(wasmtime_bin)"
+export FSK_E2E_WASM="$(scripts/build-http)"
+log "clippy (spin,web-assets on wasm32-wasip2)"
+timeout 1800 cargo clippy -q --target wasm32-wasip2 --no-default-features --features spin,web-assets -- -D warnings
+(cd tests/spin-host-stub && cargo fmt --check && timeout 1200 cargo clippy -q --release --target wasm32-wasip2 \
+  --target-dir "${CARGO_TARGET_DIR:-$ROOT/target}/spin-host-stub" -- -D warnings)
+log "component size: $(stat -c %s "${CARGO_TARGET_DIR:-$ROOT/target}/wasm32-wasip2/release/fskhttp.wasm") bytes"
+timeout 1800 "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/e2e
