@@ -2,7 +2,11 @@
 fn main() {
     for path in std::env::args().skip(1) {
         let bytes = std::fs::read(&path).unwrap_or_default();
-        let opts = fskhttp::DecodeOptions::default();
+        let opts = fskhttp::DecodeOptions {
+            fixed_length: std::env::var("FIXED").ok().and_then(|v| v.parse().ok()),
+            dss: std::env::var("DSS").is_ok(),
+            ..Default::default()
+        };
         match fskhttp::decode_wav(&bytes, &opts) {
             Ok(d) => {
                 for m in &d.messages {

@@ -1,6 +1,207 @@
-//! Fixed-length mode: no markers; every position is a candidate.
-use super::Message;
+//! Fixed-length mode: no markers and no header, so every position and every protocol is a
+//! candidate. Spectra at a hop of 1/4 frame; a symbol is the power summed over its frames; a
+//! position is read only when its first symbol has clear tones; a read counts when Reed-Solomon
+//! accepts it, and a message is reported once per transmission, when neighbouring positions
+//! agree (or the read needed no correction at all with at least 4 parity bytes).
 
-pub(crate) fn decode(_audio: &[f32], _len: usize, _dss: bool, _nyquist: f64) -> Vec<Message> {
-    Vec::new()
+use super::read::{correct_soft, Nibbles};
+use super::spectrum::{Analyzer, BINS};
+use super::Message;
+use crate::frame::{self, ecc_len};
+use crate::protocol::{Protocol, FRAME, PROTOCOLS, SAMPLE_RATE};
+
+const HOP: usize = FRAME / 4;
+/// Silence added at both ends, in samples.
+const PAD: usize = 2 * FRAME;
+/// Mean nibble confidence (ln of best/runner-up) the first symbol needs before a full read.
+const GATE: f32 = 0.8;
+/// Share of the band's power the decoded tones must hold.
+const MIN_EXPLAINED: f32 = 0.25;
+
+struct Read {
+    protocol: &'static Protocol,
+    pos: usize,
+    payload: Vec<u8>,
+    changed: usize,
+    conf: f32,
+}
+
+pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<Message> {
+    // Transmissions may start or end exactly at the file's edges (ggwave writes no padding):
+    // pad with silence so that every position near the edges can be read.
+    let mut padded = vec![0f32; PAD];
+    padded.extend_from_slice(audio);
+    padded.resize(padded.len() + PAD, 0.0);
+    let audio = &padded[..];
+    let mut an = Analyzer::new();
+    let positions = if audio.len() >= FRAME {
+        (audio.len() - FRAME) / HOP + 1
+    } else {
+        0
+    };
+    let mut spectra = vec![0f32; positions * BINS];
+    for (k, row) in spectra.chunks_exact_mut(BINS).enumerate() {
+        an.power(&audio[k * HOP..k * HOP + FRAME], row);
+    }
+    let n = frame::stream_len(len, true);
+    let nsym = ecc_len(len);
+    let mut reads: Vec<Read> = Vec::new();
+    let mut power = [0f32; BINS];
+    for p in PROTOCOLS.iter().filter(|p| p.max_hz() < nyquist * 0.98) {
+        let symbols = frame::symbol_count(p, n);
+        let hops_per_symbol = p.frames_per_tx * FRAME / HOP;
+        let span = symbols * hops_per_symbol;
+        // The last frame read starts at row `pos + span - FRAME / HOP`.
+        let last_row = span - FRAME / HOP;
+        if positions <= last_row {
+            continue;
+        }
+        let symbol_power = |pos: usize, t: usize, out: &mut [f32; BINS]| {
+            out.iter_mut().for_each(|v| *v = 0.0);
+            for k in 0..p.frames_per_tx {
+                let row = pos + t * hops_per_symbol + k * (FRAME / HOP);
+                for (o, &v) in out.iter_mut().zip(&spectra[row * BINS..(row + 1) * BINS]) {
+                    *o += v;
+                }
+            }
+        };
+        for pos in 0..positions - last_row {
+            let mut nib = Nibbles::default();
+            symbol_power(pos, 0, &mut power);
+            nib.push_spectrum(p, &power);
+            let mean = nib.conf.iter().sum::<f32>() / nib.conf.len() as f32;
+            if mean < GATE {
+                continue;
+            }
+            for t in 1..symbols {
+                symbol_power(pos, t, &mut power);
+                nib.push_spectrum(p, &power);
+            }
+            let (bytes, conf) = nib.bytes();
+            let mut word = bytes[..n].to_vec();
+            if let Some(changed) = correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4))
+            {
+                // How much of the band's power the corrected code word's tones hold: ~1 for a
+                // clean transmission, ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.
+                let tones = frame::symbols(p, &word);
+                let (mut hit, mut all) = (0f64, 0f64);
+                for (t, tones) in tones.iter().enumerate() {
+                    symbol_power(pos, t, &mut power);
+                    let slots = if p.is_mono_tone() {
+                        1
+                    } else {
+                        2 * p.bytes_per_tx
+                    };
+                    all += power[p.freq_start..p.freq_start + 16 * slots]
+                        .iter()
+                        .map(|&v| v as f64)
+                        .sum::<f64>();
+                    hit += tones
+                        .iter()
+                        .map(|&r| power[p.freq_start + r] as f64)
+                        .sum::<f64>();
+                }
+                let explained = (hit / (all + 1e-30)) as f32;
+                if explained >= MIN_EXPLAINED {
+                    word.truncate(len);
+                    let mean = conf[..n].iter().sum::<f32>() / n as f32;
+                    reads.push(Read {
+                        protocol: p,
+                        pos,
+                        payload: word,
+                        changed,
+                        conf: mean,
+                    });
+                }
+            }
+        }
+    }
+    cluster(reads, len, dss)
+}
+
+struct Cluster {
+    best: usize,
+    count: usize,
+    clean: bool,
+    start: usize,
+    end: usize,
+}
+
+fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
+    reads.sort_by(|a, b| {
+        (a.protocol.id, &a.payload, a.pos).cmp(&(b.protocol.id, &b.payload, b.pos))
+    });
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for (i, r) in reads.iter().enumerate() {
+        let joins = i > 0 && {
+            let prev = &reads[i - 1];
+            prev.protocol.id == r.protocol.id && prev.payload == r.payload && r.pos <= prev.pos + 8
+        };
+        let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+            * r.protocol.frames_per_tx
+            * FRAME
+            / HOP;
+        if joins {
+            if let Some(c) = clusters.last_mut() {
+                c.count += 1;
+                c.clean |= r.changed == 0;
+
+                c.end = r.pos + span;
+                let b = &reads[c.best];
+                if (r.changed, -r.conf) < (b.changed, -b.conf) {
+                    c.best = i;
+                }
+                continue;
+            }
+        }
+        clusters.push(Cluster {
+            best: i,
+            count: 1,
+            clean: r.changed == 0,
+            start: r.pos,
+            end: r.pos + span,
+        });
+    }
+    let strong_code = ecc_len(len) >= 4;
+    clusters.retain(|c| c.count >= 2 || (c.clean && strong_code));
+    // Overlapping clusters explain the same sound: keep the one whose best read needed the fewest
+    // corrections, then the most confident (a wrong speed or offset needs corrections).
+    let key = |c: &Cluster| (reads[c.best].changed, -reads[c.best].conf);
+    clusters.sort_by(|a, b| {
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut kept: Vec<&Cluster> = Vec::new();
+    for c in &clusters {
+        let band = reads[c.best].protocol.freq_start;
+        let overlaps = kept.iter().any(|k| {
+            let kb = reads[k.best].protocol.freq_start;
+            let ultra = |b: usize| b == 320;
+            ultra(kb) == ultra(band) && c.start < k.end && k.start < c.end
+        });
+        if !overlaps {
+            kept.push(c);
+        }
+    }
+    let sr = SAMPLE_RATE as f64;
+    kept.iter()
+        .map(|c| {
+            let r = &reads[c.best];
+            let mut payload = r.payload.clone();
+            if dss {
+                frame::apply_dss(&mut payload);
+            }
+            let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+                * r.protocol.frames_per_tx
+                * FRAME;
+            let start = ((r.pos * HOP) as f64 - PAD as f64).max(0.0) / sr;
+            Message {
+                payload,
+                protocol: r.protocol.id,
+                start_seconds: start,
+                end_seconds: start + span as f64 / sr,
+            }
+        })
+        .collect()
 }

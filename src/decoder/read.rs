@@ -78,15 +78,23 @@ pub fn read_symbols(
 }
 
 /// Correct `word` (`nsym` parity bytes at the end): errors only first, then with the least
-/// confident bytes erased, 2 at a time, up to the code's capacity. Returns bytes changed.
-pub fn correct_soft(word: &mut [u8], conf: &[f32], nsym: usize) -> Option<usize> {
+/// confident bytes erased, 2 at a time, up to `max_erasures`. Returns bytes changed.
+///
+/// Erasing all `nsym` positions always "succeeds" (it just recomputes them), so callers without
+/// another check (fixed-length mode) keep at least 4 check symbols unerased.
+pub fn correct_soft(
+    word: &mut [u8],
+    conf: &[f32],
+    nsym: usize,
+    max_erasures: usize,
+) -> Option<usize> {
     if let Ok(c) = reed_solomon::correct(word, nsym, &[]) {
         return Some(c.changed);
     }
     let mut order: Vec<usize> = (0..word.len()).collect();
     order.sort_by(|&a, &b| conf[a].total_cmp(&conf[b]));
     let mut e = 2;
-    while e <= nsym {
+    while e <= nsym.min(max_erasures) {
         let mut trial = word.to_vec();
         if let Ok(c) = reed_solomon::correct(&mut trial, nsym, &order[..e.min(order.len())]) {
             word.copy_from_slice(&trial);

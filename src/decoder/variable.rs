@@ -257,7 +257,7 @@ fn read_message(
     read_symbols(an, seg, p, tau, header_symbols, &mut nib);
     let (mut head, conf) = nib.bytes();
     head.truncate(HEADER_LEN);
-    let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2)?;
+    let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0)?;
     let len = head[0] as usize;
     if len == 0 || len > MAX_VARIABLE_PAYLOAD {
         return None;
@@ -272,7 +272,12 @@ fn read_message(
     read_symbols(an, seg, p, tau, symbols, &mut nib);
     let (bytes, conf) = nib.bytes();
     let mut word = bytes[HEADER_LEN..n].to_vec();
-    let changed = correct_soft(&mut word, &conf[HEADER_LEN..n], ecc_len(len))?;
+    let changed = correct_soft(
+        &mut word,
+        &conf[HEADER_LEN..n],
+        ecc_len(len),
+        ecc_len(len).saturating_sub(2),
+    )?;
     // A clean read is its own proof for codes with ≥ 4 parity bytes; anything corrected, or a
     // short code, must also end with an end marker where the length says it ends.
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
