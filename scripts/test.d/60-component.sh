@@ -23,12 +23,20 @@ if FSK_WIT_DIR="$drift" scripts/check-component-wit "$wasm" 2>/dev/null; then
   echo "check-component-wit accepted a WIT that differs from the component" >&2; exit 1
 fi
 
+# The pinned wasmtime CLI calls the exports directly (WAVE syntax).
+wasmtime="$(wasmtime_bin)"
+invoke() { timeout 120 "$wasmtime" run --invoke "$1" "$wasm"; }
+invoke 'protocols()' | grep -q '{id: 11, name: "\[MT\] Fastest", slug: "mt-fastest"'
+[ "$(invoke 'encode([], {protocol: 1, volume: 50, sample-rate: 48000, fixed-length: none, dss: false}, pcm16)')" = 'err(empty-payload)' ]
+[ "$(invoke 'plan(11, {protocol: 12, volume: 50, sample-rate: 48000, fixed-length: none, dss: false})')" = 'err(unknown-protocol(12))' ]
+invoke 'decode([1, 2, 3], {fixed-length: none, dss: false, limits: none})' | grep -q '^err(bad-wav("'
+
 # A component that imports fsk:codec/codec, composed with the codec and run by wasmtime.
 cargo build -q --manifest-path "$host/consumer/Cargo.toml" --target wasm32-wasip2 --release \
   --target-dir target/component
 "$(wasm_tools_bin)" compose -o target/component/composed.wasm \
   target/component/wasm32-wasip2/release/fsk-codec-consumer.wasm -d "$wasm" 2>/dev/null
-out="$(timeout 300 "$(wasmtime_bin)" run target/component/composed.wasm "fsk:codec composed")" \
+out="$(timeout 300 "$wasmtime" run target/component/composed.wasm "fsk:codec composed")" \
   || { echo "$out"; echo "the composed consumer failed" >&2; exit 1; }
 echo "$out"
 [ "$(grep -c ': ok$' <<<"$out")" -eq 12 ] || { echo "not every protocol round-tripped" >&2; exit 1; }
