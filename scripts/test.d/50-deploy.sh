@@ -97,7 +97,7 @@ step "GitHub workflows lint" workflows_check
 
 # --- load test against the served component ------------------------------------------------------
 load_check() {
-  USERS="${DEPLOY_LOAD_USERS:-10}" SPAWN=10 DURATION="${DEPLOY_LOAD_DURATION:-6s}" \
+  USERS="${DEPLOY_LOAD_USERS:-10}" SPAWN=10 DURATION="${DEPLOY_LOAD_DURATION:-8s}" \
     METRICS_OUT="$work/metrics.txt" STATS_OUT="$work/stats.json" \
     timeout 1500 scripts/load-locust || return 1
   python3 - "$work/stats.json" <<'EOF' || return 1
