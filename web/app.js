@@ -341,7 +341,7 @@ function showLevel(peak, rms) {
   const db = rms > 0 ? 20 * Math.log10(rms) : -Infinity;
   const pct = Math.max(0, Math.min(100, ((db + 60) / 60) * 100));
   $('meter-bar').style.width = `${pct}%`;
-  $('meter-db').textContent = Number.isFinite(db) ? `${db.toFixed(0)} dB` : '— dB';
+  $('meter-db').textContent = Number.isFinite(db) ? `${db.toFixed(0)} dB` : mic ? 'silence' : '— dB';
   $('meter-db').title = `peak ${peak.toFixed(3)}`;
 }
 
@@ -373,7 +373,7 @@ function liveMessages({ messages, elapsed, ms }) {
     const t1 = now - lag - (elapsed - m.endSeconds);
     const t0 = t1 - (m.endSeconds - m.startSeconds);
     listenSpec.mark(t0, t1, m.text ?? m.hex);
-    const li = messageItem(m, ` · shown ${Math.max(0, delay).toFixed(2)} s after it ended`);
+    const li = messageItem(m, delay < 0.05 ? ' · shown as it ended' : ` · shown ${delay.toFixed(2)} s after it ended`);
     li.dataset.delay = String(delay);
     $('listen-messages').prepend(li);
   }
