@@ -29,7 +29,7 @@ pub struct ProtocolInfo {
     /// Duration of one symbol, seconds.
     #[wasm_bindgen(js_name = symbolSeconds)]
     pub symbol_seconds: f64,
-    /// Payload bytes per second (before Reed-Solomon overhead is counted out: raw symbol rate).
+    /// Bytes per second on the air (Reed-Solomon parity included).
     #[wasm_bindgen(js_name = bytesPerSecond)]
     pub bytes_per_second: f64,
     /// Mono-tone protocols need fixed-length mode.

@@ -140,3 +140,51 @@ export function readWav(buf) {
   }
   throw new Error('no data chunk');
 }
+
+// The Spin component (the artifact spin.toml deploys, composed with the test-only Spin host stub
+// by scripts/build-http) under the real `wasmtime serve` on 127.0.0.1, as scripts/serve runs it.
+// FSK_WASMTIME and FSK_E2E_WASM are set by scripts/test.d/40-web.sh.
+export async function serveComponent() {
+  const { spawn } = await import('node:child_process');
+  const wasmtime = process.env.FSK_WASMTIME;
+  const wasm = process.env.FSK_E2E_WASM;
+  if (!wasmtime || !existsSync(wasmtime) || !wasm || !existsSync(wasm)) {
+    throw new Error('FSK_WASMTIME / FSK_E2E_WASM missing: run scripts/test web (it builds the component with the page)');
+  }
+  const kv = await mkdtemp(path.join(tmpdir(), 'fsk-kv-'));
+  const proc = spawn(wasmtime, ['serve', '-Scli', '--addr', '127.0.0.1:0', '--dir', `${kv}::/kv`, wasm], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = [];
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`wasmtime serve did not start: ${lines.slice(-10).join('\n')}`)), 60_000);
+    const onData = (d) => {
+      for (const line of d.toString().split('\n')) {
+        lines.push(line);
+        const m = /Serving HTTP on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`wasmtime serve exited (${code}): ${lines.slice(-10).join('\n')}`)));
+  });
+  const url = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}health`);
+      if (r.status === 200 || r.status === 503) break;
+    } catch { /* not answering yet */ }
+    if (Date.now() > deadline) throw new Error('the component never answered /health');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const close = async () => {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    await rm(kv, { recursive: true, force: true });
+  };
+  return { url, close };
+}

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serve, launch, openPage, floatWav, readWav, ROOT, SCREENSHOTS } from './harness.js';
+import { serve, serveComponent, launch, openPage, floatWav, readWav, ROOT, SCREENSHOTS } from './harness.js';
 
 const FSK = process.env.FSK_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'release', 'fsk');
 const work = mkdtempSync(path.join(tmpdir(), 'fsk-web-test-'));
@@ -225,6 +225,24 @@ test('binary files are sent and shown as hex, with a copy button', async () => {
   await page.waitForFunction(() => document.querySelector('#decode-messages li .copy').textContent === 'Copied', null, { timeout: 5_000 });
 });
 
+test('a WAV dropped on the drop zone is decoded', async () => {
+  await setProtocol(1);
+  await page.fill('#text', 'dropped');
+  const dl = await downloadWav();
+  await page.evaluate(() => { document.getElementById('decode-status').textContent = ''; });
+  const dt = await page.evaluateHandle((b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const t = new DataTransfer();
+    t.items.add(new File([bytes], 'dropped.wav', { type: 'audio/wav' }));
+    return t;
+  }, dl.bytes.toString('base64'));
+  await page.dispatchEvent('#drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: dt });
+  await page.waitForFunction(() => /decoded in/.test(document.getElementById('decode-status').textContent), null, { timeout: 60_000 });
+  assert.deepEqual(await page.$$eval('#decode-messages li .body', (els) => els.map((e) => e.textContent)), ['dropped']);
+  assert.match(await page.textContent('#decode-status'), /^dropped\.wav: 48000 Hz/);
+});
+
 test('the page decodes what real ggwave (npm, emscripten) encodes', async () => {
   await loadGgwave();
   await setProtocol(0);
@@ -362,6 +380,42 @@ test('a clear message when no microphone exists', async () => {
     assert.match(await p.textContent('#listen-status'), /No microphone found/);
   } finally {
     await close();
+  }
+});
+
+test('the Spin component serves the page at / next to the API', async () => {
+  const svc = await serveComponent();
+  const { context, close } = await launch();
+  try {
+    const p = context.pages()[0] ?? (await context.newPage());
+    const foreign = [];
+    p.on('request', (r) => { if (!r.url().startsWith(svc.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url()); });
+    await p.goto(svc.url);
+    await p.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    assert.deepEqual(foreign, []);
+    // A WAV made by the API, decoded by the page the same component served.
+    const api = await fetch(`${svc.url}encode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'from the API', protocol: 2 }),
+    });
+    assert.equal(api.status, 200);
+    const file = path.join(work, 'from-api.wav');
+    writeFileSync(file, Buffer.from(await api.arrayBuffer()));
+    await p.setInputFiles('#decode-file', file);
+    await p.waitForSelector('#decode-messages li', { timeout: 60_000 });
+    assert.equal(await p.textContent('#decode-messages li .body'), 'from the API');
+    // And the page's own WAV, decoded by the API.
+    await p.fill('#text', 'from the page');
+    const [download] = await Promise.all([p.waitForEvent('download', { timeout: 30_000 }), p.click('#download')]);
+    const wav = readFileSync(await download.path());
+    const form = new FormData();
+    form.append('file', new Blob([wav], { type: 'audio/wav' }), 'page.wav');
+    const dec = await (await fetch(`${svc.url}decode`, { method: 'POST', body: form })).json();
+    assert.equal(dec.decoded_text, 'from the page');
+  } finally {
+    await close();
+    await svc.close();
   }
 });
 
