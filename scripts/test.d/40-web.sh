@@ -25,6 +25,11 @@ log "build the page (scripts/build-web) and the CLI for the fake microphone's WA
 "$ROOT/scripts/build-web"
 cargo build --release --bin fsk
 
+log "the Spin component with the page embedded (feature web-assets), for wasmtime serve"
+ensure_venv
+export FSK_WASMTIME="$(wasmtime_bin)"
+export FSK_E2E_WASM="$(scripts/build-http)"
+
 log "browser tests (tests/browser, node --test)"
 cd "$ROOT/tests/browser"
 CHROMIUM=/usr/bin/chromium timeout 1500 node --test --test-concurrency=1 --test-timeout=300000
