@@ -14,6 +14,8 @@ manifests under several sets of inputs, then:
   * checks that invalid inputs are refused by the module's variable validations.
 
   * checks that the Spin variables the module sets are exactly spin.toml's, with the same defaults.
+  * checks every var./local./resource/data reference of the module against its declarations
+    (`terraform validate` needs the providers, which these machines cannot download).
 
 Usage: check_manifests.py MODULE_DIR CRD_DIR SPIN_TOML      (exit status 0 = all passed)
 """
@@ -233,6 +235,28 @@ def main():
             check(types == ["cpu", "prometheus"], f"{name}: KEDA triggers {types}")
             check(so["spec"]["scaleTargetRef"]["name"] == app["metadata"]["name"],
                   f"{name}: ScaledObject targets the SpinApp's Deployment")
+
+    # `terraform validate` needs the providers (not downloadable here), so at least check that every
+    # var., local., resource and data reference in the module names something the module declares.
+    tf = {f: open(os.path.join(module_dir, f)).read() for f in os.listdir(module_dir) if f.endswith(".tf")}
+    text = "\n".join(tf.values())
+    code = re.sub(r"#[^\n]*|description\s*=\s*\"(?:[^\"\\]|\\.)*\"", "", text)
+    declared_vars = set(re.findall(r'^variable "([a-z_0-9]+)"', text, re.M))
+    declared_locals = set()
+    for block in re.findall(r"^locals \{\n(.*?)^\}", text, re.M | re.S):
+        declared_locals |= set(re.findall(r"^  ([a-z_0-9]+)\s*=", block, re.M))
+    resources = set(re.findall(r'^resource "([a-z_0-9]+)" "([a-z_0-9]+)"', text, re.M))
+    datas = set(re.findall(r'^data "([a-z_0-9]+)" "([a-z_0-9]+)"', text, re.M))
+    for v in sorted(set(re.findall(r"\bvar\.([a-z_0-9]+)", code))):
+        check(v in declared_vars, f"module references declared variable var.{v}")
+    for l in sorted(set(re.findall(r"\blocal\.([a-z_0-9]+)", code))):
+        check(l in declared_locals, f"module references declared local.{l}")
+    for t, n in sorted(set(re.findall(r"\b((?:kubernetes|helm)_[a-z_0-9]+)\.([a-z_0-9]+)\b", code))):
+        check((t, n) in resources, f"module references declared resource {t}.{n}")
+    for t, n in sorted(set(re.findall(r"\bdata\.([a-z_0-9]+)\.([a-z_0-9]+)\b", code))):
+        check((t, n) in datas, f"module references declared data.{t}.{n}")
+    unused = declared_vars - set(re.findall(r"\bvar\.([a-z_0-9]+)", code))
+    check(not unused, f"every variable is used ({sorted(unused)})")
 
     # Invalid inputs must be refused at plan time, with the module's own message.
     refused = {
