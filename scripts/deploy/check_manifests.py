@@ -11,15 +11,13 @@ manifests under several sets of inputs, then:
     kubernetes_manifest and for `kubectl apply --validate=strict`;
   * checks what the inputs should have produced (replicas vs enableAutoscaling, Redis runtimeConfig,
     the Spin variables, the probes, OpenTelemetry endpoints);
-  * checks that invalid inputs are refused by the module's variable validations.
-
+  * checks that invalid inputs are refused by the module's variable validations;
   * checks that the Spin variables the module sets are exactly spin.toml's, with the same defaults.
   * checks every var./local./resource/data reference of the module against its declarations
     (`terraform validate` needs the providers, which these machines cannot download).
 
 Usage: check_manifests.py MODULE_DIR CRD_DIR SPIN_TOML      (exit status 0 = all passed)
 """
-import copy
 import json
 import os
 import re
