@@ -16,7 +16,7 @@ pub enum LogLevel {
     Warn,
     /// One line per request.
     Info,
-    /// Per-request details (parsed options).
+    /// As `Info` (accepted for compatibility with the old LOG_LEVEL=DEBUG).
     Debug,
 }
 

@@ -5,15 +5,23 @@
 //! a fresh instance), so rendering is a loop over stored counters; the exposition format is a few
 //! lines of text.
 //!
+//! A request costs three atomic increments: `arrivals` when it starts; when it ends
+//! `req|<endpoint>|<status>|<bucket>` (its endpoint, status and duration bucket at once) and
+//! `dursum|<endpoint>` (microseconds). Everything else is derived when rendering: the old totals
+//! (requests, successful, failed, encode, decode) and `fskhttp_http_requests_total` are sums of the
+//! `req|...` counters, the histogram's buckets are their cumulative sums, and the active gauge is
+//! arrivals minus finished requests. Few round trips keep the store (Redis on SpinKube) off the
+//! request path's critical cost.
+//!
 //! What is exact and what is approximate under concurrency:
-//! * every counter is one atomic `increment` per request: exact;
-//! * `fskhttp_requests_active` is +1 on arrival and -1 on completion: exact while instances end
-//!   normally; an instance killed mid-request (host timeout, trap) leaves it one too high;
-//! * a scrape reads the keys one by one while other requests run, so one scrape may show, say,
-//!   `requests_total` already incremented but the matching histogram bucket not yet: the values
-//!   are each exact, not a snapshot of one instant;
-//! * `fskhttp_uptime_seconds` counts from the first request that reached this store, and
-//!   `fskhttp_requests_per_second` is the average since then (use `rate()` for the current rate).
+//! * every counter is an atomic `increment`: exact, none lost;
+//! * a scrape reads the keys one by one while other requests run, so its values are each exact
+//!   but not a snapshot of one instant; `fskhttp_requests_active` (arrivals read first, then the
+//!   finished counters) can be off by the requests that started or ended during the scrape, and an
+//!   instance killed mid-request (host timeout) leaves it one too high for good;
+//! * `fskhttp_uptime_seconds` counts from the first `/health` or `/metrics` request that reached
+//!   this store (the store outlives restarts; Kubernetes probes hit `/health` from the start), and
+//!   `fskhttp_requests_per_second` is the average over that time (use `rate()` for the current rate).
 
 use super::store::Store;
 
@@ -35,44 +43,68 @@ pub const ENDPOINTS: [&str; 8] = [
 ];
 
 const STARTED: &str = "started_at_ms";
+const ARRIVALS: &str = "arrivals";
 
-/// Note a request's arrival (the active gauge).
-pub fn begin(store: &dyn Store, now_ms: i64) -> Result<(), String> {
-    store.init(STARTED, now_ms)?;
-    store.increment("requests_active", 1)?;
-    Ok(())
+/// Note a request's arrival.
+pub fn begin(store: &dyn Store) -> Result<(), String> {
+    store.increment(ARRIVALS, 1).map(|_| ())
 }
 
 /// Note a finished request.
 pub fn finish(store: &dyn Store, endpoint: &str, status: u16, seconds: f64) -> Result<(), String> {
-    store.increment("requests_active", -1)?;
-    store.increment("requests_total", 1)?;
-    if status < 400 {
-        store.increment("requests_successful_total", 1)?;
-    } else {
-        store.increment("requests_failed_total", 1)?;
-    }
-    match endpoint {
-        "encode" => {
-            store.increment("encode_requests_total", 1)?;
-        }
-        "decode" => {
-            store.increment("decode_requests_total", 1)?;
-        }
-        _ => {}
-    }
-    store.increment(&format!("http|{endpoint}|{status}"), 1)?;
     let bucket = BUCKETS
         .iter()
         .position(|&b| seconds <= b)
         .unwrap_or(BUCKETS.len());
-    store.increment(&format!("dur|{endpoint}|{bucket}"), 1)?;
+    store.increment(&format!("req|{endpoint}|{status}|{bucket}"), 1)?;
     let micros = (seconds.max(0.0) * 1e6).round() as i64;
     store.increment(&format!("dursum|{endpoint}"), micros)?;
     Ok(())
 }
 
-/// Totals used by `/health`.
+/// One finished-request counter: endpoint, status, duration bucket index, count.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Count {
+    /// Route label.
+    pub endpoint: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Index into [`BUCKETS`] (`BUCKETS.len()` = +Inf).
+    pub bucket: usize,
+    /// Requests.
+    pub n: i64,
+}
+
+/// Every finished-request counter in the store.
+pub fn counts(store: &dyn Store) -> Result<Vec<Count>, String> {
+    let mut out = Vec::new();
+    for k in store.keys()? {
+        let mut parts = k.split('|');
+        if let (Some("req"), Some(ep), Some(status), Some(bucket), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) {
+            if let (Ok(status), Ok(bucket)) = (status.parse::<u16>(), bucket.parse::<usize>()) {
+                out.push(Count {
+                    endpoint: ep.to_string(),
+                    status,
+                    bucket: bucket.min(BUCKETS.len()),
+                    n: 0,
+                });
+            }
+        }
+    }
+    for c in &mut out {
+        c.n = store.get(&format!("req|{}|{}|{}", c.endpoint, c.status, c.bucket))?;
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Totals used by `/health` and `/metrics`.
 pub struct Totals {
     /// `fskhttp_requests_total`.
     pub requests: i64,
@@ -90,18 +122,24 @@ pub struct Totals {
     pub uptime_seconds: f64,
 }
 
-/// Read the totals.
-pub fn totals(store: &dyn Store, now_ms: i64) -> Result<Totals, String> {
+/// Read the totals (and the counters they come from).
+pub fn totals(store: &dyn Store, now_ms: i64) -> Result<(Totals, Vec<Count>), String> {
     let started = store.init(STARTED, now_ms)?;
-    Ok(Totals {
-        requests: store.get("requests_total")?,
-        successful: store.get("requests_successful_total")?,
-        failed: store.get("requests_failed_total")?,
-        encode: store.get("encode_requests_total")?,
-        decode: store.get("decode_requests_total")?,
-        active: store.get("requests_active")?,
+    let arrivals = store.get(ARRIVALS)?;
+    let counts = counts(store)?;
+    let sum =
+        |f: &dyn Fn(&Count) -> bool| -> i64 { counts.iter().filter(|c| f(c)).map(|c| c.n).sum() };
+    let requests = sum(&|_| true);
+    let t = Totals {
+        requests,
+        successful: sum(&|c| c.status < 400),
+        failed: sum(&|c| c.status >= 400),
+        encode: sum(&|c| c.endpoint == "encode"),
+        decode: sum(&|c| c.endpoint == "decode"),
+        active: (arrivals - requests).max(0),
         uptime_seconds: ((now_ms - started).max(0) as f64) / 1000.0,
-    })
+    };
+    Ok((t, counts))
 }
 
 fn fmt_f(v: f64) -> String {
@@ -115,7 +153,7 @@ fn fmt_f(v: f64) -> String {
 /// The Prometheus text exposition (format 0.0.4).
 pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
     use std::fmt::Write;
-    let t = totals(store, now_ms)?;
+    let (t, counts) = totals(store, now_ms)?;
     let mut o = String::with_capacity(4096);
     let mut simple = |name: &str, kind: &str, help: &str, value: String| {
         let _ = writeln!(o, "# HELP {name} {help}");
@@ -132,7 +170,7 @@ pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
         "fskhttp_requests_active",
         "gauge",
         "Requests in progress (all instances).",
-        t.active.max(0).to_string(),
+        t.active.to_string(),
     );
     simple(
         "fskhttp_requests_successful_total",
@@ -161,7 +199,7 @@ pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
     simple(
         "fskhttp_uptime_seconds",
         "gauge",
-        "Seconds since the first request that reached this key-value store.",
+        "Seconds since the first /health or /metrics request that reached this key-value store.",
         format!("{:.3}", t.uptime_seconds),
     );
     let rps = if t.uptime_seconds > 0.0 {
@@ -176,24 +214,23 @@ pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
         format!("{rps:.3}"),
     );
 
-    let mut keys = store.keys()?;
-    keys.sort();
     let _ = writeln!(
         o,
         "# HELP fskhttp_http_requests_total Requests by endpoint and status code."
     );
     let _ = writeln!(o, "# TYPE fskhttp_http_requests_total counter");
-    for k in &keys {
-        let mut parts = k.split('|');
-        if let (Some("http"), Some(ep), Some(status), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        {
-            let v = store.get(k)?;
-            let _ = writeln!(
-                o,
-                "fskhttp_http_requests_total{{endpoint=\"{ep}\",status=\"{status}\"}} {v}"
-            );
+    let mut by_status: Vec<((&str, u16), i64)> = Vec::new();
+    for c in &counts {
+        match by_status.last_mut() {
+            Some(((ep, st), n)) if *ep == c.endpoint && *st == c.status => *n += c.n,
+            _ => by_status.push(((&c.endpoint, c.status), c.n)),
         }
+    }
+    for ((ep, status), n) in by_status {
+        let _ = writeln!(
+            o,
+            "fskhttp_http_requests_total{{endpoint=\"{ep}\",status=\"{status}\"}} {n}"
+        );
     }
     let _ = writeln!(
         o,
@@ -201,16 +238,16 @@ pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
     );
     let _ = writeln!(o, "# TYPE fskhttp_request_duration_seconds histogram");
     for ep in ENDPOINTS {
-        let prefix = format!("dur|{ep}|");
-        if !keys.iter().any(|k| k.starts_with(&prefix)) {
+        if !counts.iter().any(|c| c.endpoint == ep) {
             continue;
         }
         let mut cumulative = 0i64;
         for (i, le) in BUCKETS.iter().copied().chain([f64::INFINITY]).enumerate() {
-            let key = format!("{prefix}{i}");
-            if keys.binary_search(&key).is_ok() {
-                cumulative += store.get(&key)?;
-            }
+            cumulative += counts
+                .iter()
+                .filter(|c| c.endpoint == ep && c.bucket == i)
+                .map(|c| c.n)
+                .sum::<i64>();
             let _ = writeln!(
                 o,
                 "fskhttp_request_duration_seconds_bucket{{endpoint=\"{ep}\",le=\"{}\"}} {cumulative}",

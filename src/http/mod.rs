@@ -64,7 +64,7 @@ pub fn handle(req: Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let store_ok = metrics::begin(ctx.store, ctx.now_ms);
+    let store_ok = metrics::begin(ctx.store);
     let result = if req.body().len() > ctx.config.max_body_bytes {
         Err(too_large(req.body().len() as u64, ctx.config))
     } else {
@@ -77,7 +77,7 @@ pub fn handle(req: Request<Vec<u8>>, ctx: &Context) -> Response<Vec<u8>> {
 /// logged like any other.
 pub fn reject(method: &Method, path: &str, err: ApiError, ctx: &Context) -> Response<Vec<u8>> {
     let start = Instant::now();
-    let store_ok = metrics::begin(ctx.store, ctx.now_ms);
+    let store_ok = metrics::begin(ctx.store);
     finish(method, path, Err(err), start, store_ok, ctx)
 }
 
@@ -128,12 +128,11 @@ fn finish(
         if let Err(e) = &store_result {
             line.push_str(&format!(" store_error={e:?}"));
         }
-        eprintln!("{line}");
-    }
-    if level >= LogLevel::Warn {
-        for w in &ctx.config.warnings {
-            eprintln!("level=warn config_warning={w:?} (default used)");
+        if !ctx.config.warnings.is_empty() {
+            // Each request is a fresh instance: repeat bad settings on its one line.
+            line.push_str(&format!(" config_warnings={:?}", ctx.config.warnings));
         }
+        eprintln!("{line}");
     }
     resp
 }
@@ -450,7 +449,7 @@ fn health(ctx: &Context) -> Response<Vec<u8>> {
     let c = ctx.config;
     let totals = metrics::totals(ctx.store, ctx.now_ms);
     let (status, code, service_metrics) = match &totals {
-        Ok(t) => (
+        Ok((t, _)) => (
             "healthy",
             200,
             json!({
@@ -459,7 +458,7 @@ fn health(ctx: &Context) -> Response<Vec<u8>> {
                 "requests_failed": t.failed,
                 "encode_requests": t.encode,
                 "decode_requests": t.decode,
-                "requests_active": t.active.max(0),
+                "requests_active": t.active,
                 "uptime_seconds": t.uptime_seconds,
             }),
         ),

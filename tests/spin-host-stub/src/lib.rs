@@ -97,6 +97,7 @@ impl FsBucket {
     fn locked<T>(&self, key: &str, f: impl FnOnce() -> T) -> Result<T, Error> {
         let lock = self.dir.join(format!("{}.lock", hex(key)));
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut attempts = 0u32;
         loop {
             match fs::OpenOptions::new()
                 .write(true)
@@ -105,6 +106,14 @@ impl FsBucket {
             {
                 Ok(_) => break,
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                    attempts += 1;
+                    // Locks are held for a few file operations: retry a few times at once (each
+                    // attempt is a host call) before checking for a stale lock and backing off
+                    // for a host timer tick (about 1 ms). Spinning longer starves the holder on
+                    // small machines.
+                    if attempts % 8 != 0 {
+                        continue;
+                    }
                     let stale = fs::metadata(&lock)
                         .and_then(|m| m.modified())
                         .ok()
@@ -115,7 +124,7 @@ impl FsBucket {
                     } else if Instant::now() > deadline {
                         return Err(other("timed out waiting for a key lock"));
                     } else {
-                        std::thread::sleep(Duration::from_micros(200));
+                        std::thread::sleep(Duration::from_millis(1));
                     }
                 }
                 Err(e) => return Err(other(e)),
