@@ -19,6 +19,8 @@ SHARED="$(shared_dir)"
 command -v terraform >/dev/null || { echo "terraform 1.x is expected on PATH (/usr/local/bin/terraform)" >&2; exit 1; }
 mkdir -p "$TOOLS"; : >"$TOOLS/terraformrc"
 export TF_CLI_CONFIG_FILE="$TOOLS/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+# checkov: no update check against PyPI (the scan itself is offline with --skip-download).
+export CKV_SKIP_PACKAGE_UPDATE_CHECK=true
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
