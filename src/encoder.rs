@@ -83,12 +83,22 @@ impl fmt::Display for EncodeError {
                 write!(f, "protocol {p} is mono-tone and needs fixed-length mode")
             }
             EncodeError::Volume(v) => write!(f, "volume {v} outside 1-100"),
-            EncodeError::SampleRate(r) => write!(f, "sample rate {r} Hz outside {MIN_OUTPUT_RATE}-{MAX_OUTPUT_RATE} Hz"),
-            EncodeError::RateTooLowForProtocol { rate, protocol, max_hz } => write!(
-                f,
-                "protocol {protocol} uses tones up to {max_hz:.0} Hz, which {rate} Hz audio cannot carry"
-            ),
-            EncodeError::FixedLength(n) => write!(f, "fixed length {n} outside 1-{MAX_FIXED_PAYLOAD}"),
+            EncodeError::SampleRate(r) => {
+                write!(
+                    f,
+                    "sample rate {r} Hz outside {MIN_OUTPUT_RATE}-{MAX_OUTPUT_RATE} Hz"
+                )
+            }
+            EncodeError::RateTooLowForProtocol {
+                rate,
+                protocol,
+                max_hz,
+            } => {
+                write!(f, "protocol {protocol} uses tones up to {max_hz:.0} Hz, which {rate} Hz audio cannot carry")
+            }
+            EncodeError::FixedLength(n) => {
+                write!(f, "fixed length {n} outside 1-{MAX_FIXED_PAYLOAD}")
+            }
             EncodeError::Limit(e) => write!(f, "{e}"),
             EncodeError::Resample(e) => write!(f, "resampling failed: {e}"),
         }

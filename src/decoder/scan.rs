@@ -1,5 +1,9 @@
 //! The marker scan: cheap spectra of consecutive frames and a soft start/end marker score.
 //!
+//! The scan uses 2048-sample frames (hop 2048): at that resolution the two bins of a marker pair
+//! are 2 bins apart, so a tone pushed half a 1024-bin off its centre by 1 % clock drift still
+//! lands clearly in its own half of the pair.
+//!
 //! A start marker sounds, for each of its 16 bit pairs `(fs+2i, fs+2i+1)`, the lower bin for even
 //! `i` and the upper bin for odd `i`; the end marker the opposite. For a window of `w` frames the
 //! score is `Σ_i (Pc_i − Pw_i)/(Pc_i + Pw_i)` (Pc: summed power of the bin the start marker uses,
@@ -8,12 +12,16 @@
 //! valid when the tones are off their bin centres because of clock drift; the drift itself is
 //! handled by evaluating the bins at `round(b·scale)` for a grid of scales.
 
-use super::spectrum::{Analyzer, BINS};
+use super::spectrum::Analyzer;
 use crate::protocol::FRAME;
 
-/// Bin ranges kept (half-open): the marker bands 24..56 and 40..72 (with room for ±1.5 % drift),
-/// and the ultrasound band 320..352.
-const RANGES: [(usize, usize); 2] = [(20, 80), (312, 360)];
+/// Samples per scan frame (and hop).
+pub const SCAN: usize = 2 * FRAME;
+/// Scan bins per modem bin.
+const K: usize = SCAN / FRAME;
+/// Scan-bin ranges kept (half-open): the marker bands 24..56 and 40..72 (with room for ±1.5 %
+/// drift), and the ultrasound band 320..352, in 2048-point bins.
+const RANGES: [(usize, usize); 2] = [(K * 20, K * 80), (K * 312, K * 360)];
 
 /// Prefix sums (over frames) of the power of the bins in [`RANGES`].
 pub struct Scan {
@@ -36,14 +44,15 @@ fn slot(bin: usize) -> Option<usize> {
 const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
 
 impl Scan {
-    /// Spectra of the frames `audio[k·1024 .. (k+1)·1024]`.
-    pub fn new(audio: &[f32], analyzer: &mut Analyzer) -> Self {
-        let frames = audio.len() / FRAME;
+    /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`.
+    pub fn new(audio: &[f32]) -> Self {
+        let mut analyzer = Analyzer::with_size(SCAN);
+        let frames = audio.len() / SCAN;
         let stride = frames + 1;
         let mut prefix = vec![0f64; SLOTS * stride];
-        let mut power = [0f32; BINS];
+        let mut power = vec![0f32; SCAN / 2];
         for f in 0..frames {
-            analyzer.power(&audio[f * FRAME..(f + 1) * FRAME], &mut power);
+            analyzer.power(&audio[f * SCAN..(f + 1) * SCAN], &mut power);
             let mut s = 0;
             for (lo, hi) in RANGES {
                 for &p in &power[lo..hi] {
@@ -69,18 +78,19 @@ impl Scan {
 
     /// Marker score of frames `f..f+w` for band `fs` at drift `scale` (positive: start marker).
     pub fn score(&self, f: usize, w: usize, fs: usize, scale: f64) -> f32 {
-        pair_score(|bin| self.window(bin, f, w), fs, scale)
+        pair_score(|bin| self.window(bin, f, w), fs, scale, K)
     }
 }
 
 /// Soft marker score from summed bin powers: twice the weaker half (pairs 0-7 and 8-15), so that
 /// a band that only half-overlaps another band's marker (DT 24..55 inside 40..71) scores ~0.
-pub fn pair_score(power: impl Fn(usize) -> f64, fs: usize, scale: f64) -> f32 {
+/// `k` is the number of spectrum bins per modem bin (1 for 1024-point spectra, 2 for 2048).
+pub fn pair_score(power: impl Fn(usize) -> f64, fs: usize, scale: f64, k: usize) -> f32 {
     let mut halves = [0f64; 2];
     let floor = 1e-9;
     for i in 0..16 {
-        let lo = ((fs + 2 * i) as f64 * scale).round() as usize;
-        let hi = ((fs + 2 * i + 1) as f64 * scale).round() as usize;
+        let lo = ((k * (fs + 2 * i)) as f64 * scale).round() as usize;
+        let hi = ((k * (fs + 2 * i + 1)) as f64 * scale).round() as usize;
         let plo = power(lo) + floor;
         let phi = power(hi) + floor;
         let t = (plo - phi) / (plo + phi);
@@ -113,11 +123,11 @@ pub struct MarkerRun {
 }
 
 impl MarkerRun {
-    /// Estimated first sample of the marker: the plateau of windows fully inside a 16-frame marker
-    /// spans `16 − w + 1` window starts; its middle is `(16 − w)/2` frames after the marker starts.
+    /// Rough first sample of the marker: the plateau of windows fully inside the marker (8 scan
+    /// frames) spans `8 − w + 1` window starts; its middle is `(8 − w)/2` scan frames in.
     pub fn start_sample(&self, w: usize) -> f64 {
         let mid = (self.first + self.last) as f64 / 2.0;
-        ((mid - (16 - w.min(16)) as f64 / 2.0) * FRAME as f64).max(0.0)
+        ((mid - (8 - w.min(8)) as f64 / 2.0) * SCAN as f64).max(0.0)
     }
 }
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 /// Bins kept per spectrum (0..512).
 pub const BINS: usize = FRAME / 2;
 
-/// A reusable 1024-point real FFT with its scratch buffers.
+/// A reusable real FFT (1024 points unless made with [`Analyzer::with_size`]).
 pub struct Analyzer {
+    n: usize,
     fft: Arc<dyn RealToComplex<f32>>,
     input: Vec<f32>,
     output: Vec<Complex<f32>>,
@@ -23,13 +24,19 @@ impl Default for Analyzer {
 }
 
 impl Analyzer {
-    /// Plan the FFT once.
+    /// Plan a 1024-point FFT once.
     pub fn new() -> Self {
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FRAME);
+        Self::with_size(FRAME)
+    }
+
+    /// An FFT of `n` points.
+    pub fn with_size(n: usize) -> Self {
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
         let input = fft.make_input_vec();
         let output = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
         Analyzer {
+            n,
             fft,
             input,
             output,
@@ -37,16 +44,16 @@ impl Analyzer {
         }
     }
 
-    /// Power of `frame` (exactly 1024 samples, or zero-padded) into `power` (512 values).
+    /// Power of `frame` (`n` samples, or zero-padded) into `power` (up to `n/2` values).
     pub fn power(&mut self, frame: &[f32], power: &mut [f32]) {
-        let n = frame.len().min(FRAME);
+        let n = frame.len().min(self.n);
         self.input[..n].copy_from_slice(&frame[..n]);
         self.input[n..].iter_mut().for_each(|v| *v = 0.0);
         // Lengths come from the plan itself, so this cannot fail.
         let _ = self
             .fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch);
-        for (p, c) in power.iter_mut().zip(&self.output[..BINS]) {
+        for (p, c) in power.iter_mut().zip(&self.output[..self.n / 2]) {
             *p = c.re * c.re + c.im * c.im;
         }
     }

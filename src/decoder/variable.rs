@@ -1,7 +1,7 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
 use super::read::{correct_soft, read_symbols, Nibbles};
-use super::scan::{find_runs, pair_score, MarkerRun, Scan};
+use super::scan::{find_runs, pair_score, MarkerRun, Scan, SCAN};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
 use crate::frame::{self, ecc_len, HEADER_LEN};
@@ -11,8 +11,8 @@ use crate::protocol::{
 use realfft::RealFftPlanner;
 use std::borrow::Cow;
 
-/// Frames summed for the marker score.
-const WINDOW: usize = 10;
+/// Scan frames (2048 samples) summed for the marker score.
+const WINDOW: usize = 5;
 /// Marker score needed to consider a candidate (noise: 0 ± ~1; a clean marker: ~16).
 const START_THRESHOLD: f32 = 5.0;
 /// End-marker score that confirms a transmission's length.
@@ -30,7 +30,7 @@ const BANDS: [usize; 3] = [40, 320, 24];
 
 pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
     let mut an = Analyzer::new();
-    let scan = Scan::new(audio, &mut an);
+    let scan = Scan::new(audio);
     // Candidate markers of every band, strongest first, so that a marker seen faintly through an
     // overlapping band never pre-empts the real one.
     let mut runs: Vec<MarkerRun> = Vec::new();
@@ -71,7 +71,7 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             .iter()
             .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
             .collect();
-        let t0 = locate_marker(&mut an, audio, &run);
+        let t0 = locate_marker(audio, &run);
         if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut an) {
             taken.push(span);
             out.push(m);
@@ -125,7 +125,7 @@ fn refine_scale(audio: &[f32], t0: f64, band: usize, coarse: f64) -> f64 {
     ratios.sort_by(|a, b| a.total_cmp(b));
     let median = ratios[ratios.len() / 2];
     // Trust the measurement only when it agrees with the coarse grid point.
-    if (median - coarse).abs() <= 0.003 {
+    if (median - coarse).abs() <= 0.006 {
         median
     } else {
         coarse
@@ -152,7 +152,12 @@ fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) ->
     if frames < 4 {
         return 0.0;
     }
-    -pair_score(|bin| acc.get(bin - band).copied().unwrap_or(0.0), band, 1.0)
+    -pair_score(
+        |bin| acc.get(bin - band).copied().unwrap_or(0.0),
+        band,
+        1.0,
+        1,
+    )
 }
 
 /// Is there an end marker starting at `at` (±0.75 frame) with a clear pattern?
@@ -162,7 +167,7 @@ fn end_marker_at(an: &mut Analyzer, seg: &[f32], at: usize, band: usize) -> bool
     }
     let lo = at.saturating_sub(4 * FRAME);
     let hi = at + (MARKER_FRAMES + 4) * FRAME;
-    match locate_pattern(an, seg, band, 1.0, lo, hi, true) {
+    match locate_pattern(seg, band, 1.0, lo, hi, true) {
         Some((start, strength)) => {
             (start - at as f64).abs() <= 0.75 * FRAME as f64 && strength > 0.15
         }
@@ -170,12 +175,11 @@ fn end_marker_at(an: &mut Analyzer, seg: &[f32], at: usize, band: usize) -> bool
     }
 }
 
-/// Locate a marker near `[lo, hi)`: the marker-pattern strength of frames at a hop of 256
-/// samples, correlated with a box as long as the marker; the best box is the marker. Silence
-/// before and data after both contribute ~0, so leading silence does not bias it. Returns the
-/// marker's first sample and its mean normalised strength (1 = a clean marker, ~0 = none).
+/// Locate a marker near `[lo, hi)`: the marker-pattern strength of 2048-sample frames at a hop
+/// of 256 samples, correlated with a box as long as the marker; the best box is the marker.
+/// Silence before and data after both contribute ~0, so leading silence does not bias it. Returns
+/// the marker's first sample and its mean strength (1 = a clean marker, ~0 = none).
 fn locate_pattern(
-    an: &mut Analyzer,
     audio: &[f32],
     band: usize,
     scale: f64,
@@ -185,33 +189,42 @@ fn locate_pattern(
 ) -> Option<(f64, f64)> {
     const HOP: usize = 256;
     let hi = hi.min(audio.len());
-    let mut power = [0f32; BINS];
-    let mut strength = Vec::with_capacity(hi.saturating_sub(lo) / HOP);
-    let mut totals = Vec::with_capacity(strength.capacity());
+    let mut an = Analyzer::with_size(SCAN);
+    let mut power = vec![0f32; SCAN / 2];
+    // Pair powers of every frame first, to set a floor relative to the loudest pair.
+    let mut pairs: Vec<[(f64, f64); 16]> = Vec::with_capacity(hi.saturating_sub(lo) / HOP);
     let mut s = lo;
-    while s + FRAME <= hi {
-        an.power(&audio[s..s + FRAME], &mut power);
-        let (mut diff, mut total) = (0f64, 0f64);
-        for i in 0..16 {
-            let b0 = ((band + 2 * i) as f64 * scale).round() as usize;
-            let b1 = ((band + 2 * i + 1) as f64 * scale).round() as usize;
-            let (p0, p1) = (power[b0] as f64, power[b1] as f64);
-            let d = if i % 2 == 0 { p0 - p1 } else { p1 - p0 };
-            diff += if end { -d } else { d };
-            total += p0 + p1;
+    while s + SCAN <= hi {
+        an.power(&audio[s..s + SCAN], &mut power);
+        let mut row = [(0f64, 0f64); 16];
+        for (i, r) in row.iter_mut().enumerate() {
+            let b0 = ((2 * (band + 2 * i)) as f64 * scale).round() as usize;
+            let b1 = ((2 * (band + 2 * i + 1)) as f64 * scale).round() as usize;
+            *r = (power[b0] as f64, power[b1] as f64);
         }
-        strength.push(diff);
-        totals.push(total);
+        pairs.push(row);
         s += HOP;
     }
-    let floor = totals.iter().fold(0f64, |m, &v| m.max(v)) * 1e-3 + 1e-20;
-    let v: Vec<f64> = strength
+    let loudest = pairs.iter().flatten().fold(0f64, |m, &(a, b)| m.max(a + b));
+    let floor = loudest * 1e-3 + 1e-20;
+    // Mean over the 16 pairs of the normalised difference: a frame scores ~1 only when every pair
+    // has the marker's pattern (a data symbol's 2-6 tones reach at most 6/16).
+    let v: Vec<f64> = pairs
         .iter()
-        .zip(&totals)
-        .map(|(d, t)| d / (t + floor))
+        .map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, &(p0, p1))| {
+                    let d = if i % 2 == 0 { p0 - p1 } else { p1 - p0 };
+                    (if end { -d } else { d }) / (p0 + p1 + floor)
+                })
+                .sum::<f64>()
+                / 16.0
+        })
         .collect();
-    let box_len = ((MARKER_FRAMES * FRAME / HOP) as f64 / scale).round() as usize - 3;
-    if v.len() < box_len {
+    // 2048-sample windows lie fully inside the marker for 16384 − 2048 samples of starts.
+    let box_len = (((MARKER_FRAMES * FRAME - SCAN) / HOP) as f64 / scale).round() as usize;
+    if box_len == 0 || v.len() < box_len {
         return None;
     }
     let mut acc: f64 = v[..box_len].iter().sum();
@@ -223,18 +236,14 @@ fn locate_pattern(
             arg = k + 1 - box_len;
         }
     }
-    // The box is 3 hops shorter than the marker and frames are 4 hops long: centre it.
-    let start = (lo + arg * HOP) as f64 - 1.5 * HOP as f64 + 0.5 * (FRAME - HOP) as f64
-        - (FRAME / 2) as f64
-        + HOP as f64 / 2.0;
-    Some((start.max(0.0), best / box_len as f64))
+    Some(((lo + arg * HOP) as f64, best / box_len as f64))
 }
 
 /// Start of the marker found by `run`.
-fn locate_marker(an: &mut Analyzer, audio: &[f32], run: &MarkerRun) -> f64 {
-    let lo = run.first.saturating_sub(WINDOW) * FRAME;
-    let hi = (run.last + WINDOW + MARKER_FRAMES + 2) * FRAME;
-    locate_pattern(an, audio, run.band, run.scale, lo, hi, false)
+fn locate_marker(audio: &[f32], run: &MarkerRun) -> f64 {
+    let lo = run.first.saturating_sub(WINDOW + 1) * SCAN;
+    let hi = (run.last + WINDOW + 2) * SCAN + MARKER_FRAMES * FRAME;
+    locate_pattern(audio, run.band, run.scale, lo, hi, false)
         .map(|l| l.0)
         .unwrap_or_else(|| run.start_sample(WINDOW))
 }

@@ -82,14 +82,19 @@ impl fmt::Display for WavError {
             WavError::Truncated => write!(f, "the file ends inside a header"),
             WavError::MissingFormat => write!(f, "no 'fmt ' chunk before the audio data"),
             WavError::MissingData => write!(f, "no 'data' chunk"),
-            WavError::UnsupportedFormat(t) => write!(
-                f,
-                "unsupported WAV format tag 0x{t:04x} (PCM, IEEE float and extensible are supported)"
-            ),
+            WavError::UnsupportedFormat(t) => {
+                write!(f, "unsupported WAV format tag 0x{t:04x} (PCM, IEEE float and extensible are supported)")
+            }
             WavError::UnsupportedBits(b) => write!(f, "unsupported sample width: {b} bits"),
             WavError::NoChannels => write!(f, "the header declares zero channels"),
-            WavError::BadBlockAlign { block_align, expected } => {
-                write!(f, "block align {block_align} does not match channels and bits ({expected})")
+            WavError::BadBlockAlign {
+                block_align,
+                expected,
+            } => {
+                write!(
+                    f,
+                    "block align {block_align} does not match channels and bits ({expected})"
+                )
             }
             WavError::Limit(e) => write!(f, "{e}"),
         }
@@ -218,7 +223,7 @@ pub fn read_wav(bytes: &[u8], limits: &Limits) -> Result<Audio, WavError> {
     let stride = if fmt.block_align as u32 == expected || fmt.block_align == 0 {
         expected as usize
     } else if (fmt.block_align as u32) > expected
-        && fmt.block_align as u32 % fmt.channels as u32 == 0
+        && (fmt.block_align as u32).is_multiple_of(fmt.channels as u32)
     {
         // Container wider than the sample (e.g. 24 bits in 32-bit slots): honour the container.
         fmt.block_align as usize

@@ -1,0 +1,370 @@
+//! Round trips through our own encoder and decoder: every protocol, random payloads of every
+//! length (fixed seeds), long payloads split in several transmissions, several messages a file,
+//! WAV formats, noise and clock drift.
+mod common;
+use common::Rng;
+use fskhttp::{
+    decode_samples, decode_wav, encode, encode_48k, write_wav, DecodeOptions, EncodeOptions,
+    SampleFormat, PROTOCOLS,
+};
+
+fn opts(protocol: u8) -> EncodeOptions {
+    EncodeOptions {
+        protocol,
+        ..Default::default()
+    }
+}
+
+fn decode48(samples: &[f32], fixed: Option<usize>) -> Vec<fskhttp::Message> {
+    decode_samples(
+        samples,
+        48000,
+        &DecodeOptions {
+            fixed_length: fixed,
+            ..Default::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn every_variable_protocol_every_length_class() {
+    let mut rng = Rng(0x00f5_c0de);
+    for p in PROTOCOLS.iter().filter(|p| !p.is_mono_tone()) {
+        for len in [1usize, 2, 3, 4, 5, 14, 15, 33, 64, 99, 139, 140] {
+            let payload = rng.bytes(len);
+            let audio = encode_48k(&payload, &opts(p.id)).unwrap();
+            let got = decode48(&audio, None);
+            assert_eq!(got.len(), 1, "protocol {} len {len}", p.id);
+            assert_eq!(got[0].payload, payload, "protocol {} len {len}", p.id);
+            assert_eq!(got[0].protocol, p.id);
+        }
+    }
+}
+
+#[test]
+fn random_lengths_one_to_140_protocol_2() {
+    let mut rng = Rng(7);
+    for len in 1..=140 {
+        let payload = rng.bytes(len);
+        let audio = encode_48k(&payload, &opts(2)).unwrap();
+        let got = decode48(&audio, None);
+        assert_eq!(
+            got.iter().map(|m| m.payload.clone()).collect::<Vec<_>>(),
+            vec![payload],
+            "len {len}"
+        );
+    }
+}
+
+#[test]
+fn fixed_length_every_protocol_with_and_without_dss() {
+    let mut rng = Rng(11);
+    for p in PROTOCOLS.iter() {
+        for (len, dss) in [(1usize, false), (5, true), (16, false), (64, false)] {
+            if p.is_mono_tone() && len == 64 && p.frames_per_tx == 9 {
+                continue; // 34 s; covered by the 16-byte case
+            }
+            let payload = rng.bytes(len);
+            let o = EncodeOptions {
+                protocol: p.id,
+                fixed_length: Some(len),
+                dss,
+                ..Default::default()
+            };
+            let audio = encode_48k(&payload, &o).unwrap();
+            let got = decode_samples(
+                &audio,
+                48000,
+                &DecodeOptions {
+                    fixed_length: Some(len),
+                    dss,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                got.len(),
+                1,
+                "protocol {} len {len} dss {dss}: {got:?}",
+                p.id
+            );
+            assert_eq!(got[0].payload, payload, "protocol {} len {len}", p.id);
+        }
+    }
+}
+
+#[test]
+fn dss_variable_round_trip_and_needs_the_flag() {
+    let payload = b"spread me".to_vec();
+    let o = EncodeOptions {
+        dss: true,
+        ..Default::default()
+    };
+    let audio = encode_48k(&payload, &o).unwrap();
+    let with = decode_samples(
+        &audio,
+        48000,
+        &DecodeOptions {
+            dss: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(with[0].payload, payload);
+    let without = decode48(&audio, None);
+    assert_ne!(without.first().map(|m| m.payload.clone()), Some(payload));
+}
+
+#[test]
+fn long_payload_is_split_and_reassembled_in_order() {
+    let mut rng = Rng(99);
+    let payload = rng.bytes(500);
+    let audio = encode_48k(&payload, &opts(2)).unwrap();
+    let got = decode48(&audio, None);
+    assert_eq!(got.len(), 4);
+    let joined: Vec<u8> = got.iter().flat_map(|m| m.payload.clone()).collect();
+    assert_eq!(joined, payload);
+    assert!(got
+        .windows(2)
+        .all(|w| w[0].end_seconds <= w[1].start_seconds));
+}
+
+#[test]
+fn several_messages_with_silence_and_times() {
+    let mut audio = vec![0f32; 24000];
+    let mut want = Vec::new();
+    for (i, p) in [1u8, 4, 7, 2].iter().enumerate() {
+        let text = format!("message {i} on {p}");
+        want.push((audio.len() as f64 / 48000.0, text.clone(), *p));
+        audio.extend(encode_48k(text.as_bytes(), &opts(*p)).unwrap());
+        audio.extend(vec![0f32; 10000 + 3000 * i]);
+    }
+    let got = decode48(&audio, None);
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for (m, (start, text, p)) in got.iter().zip(&want) {
+        assert_eq!(m.text(), Some(text.as_str()));
+        assert_eq!(m.protocol, *p);
+        assert!(
+            (m.start_seconds - start).abs() < 0.02,
+            "start {} vs {start}",
+            m.start_seconds
+        );
+    }
+}
+
+#[test]
+fn output_rates_decode() {
+    for (p, rate) in [
+        (1u8, 8000u32),
+        (6, 8000),
+        (1, 16000),
+        (1, 22050),
+        (1, 44100),
+        (4, 44100),
+        (1, 96000),
+        (5, 96000),
+        (0, 32000),
+    ] {
+        let o = EncodeOptions {
+            protocol: p,
+            sample_rate: rate,
+            ..Default::default()
+        };
+        let enc = encode(b"rates", &o);
+        if fskhttp::Protocol::by_id(p).unwrap().max_hz() >= 0.45 * rate as f64 {
+            assert!(enc.is_err(), "protocol {p} at {rate} Hz must be refused");
+            continue;
+        }
+        let audio = enc.unwrap();
+        let got = decode_samples(&audio, rate, &DecodeOptions::default()).unwrap();
+        assert_eq!(got.len(), 1, "protocol {p} at {rate}");
+        assert_eq!(got[0].text(), Some("rates"), "protocol {p} at {rate}");
+    }
+}
+
+fn wav_with(
+    samples: &[f32],
+    channels: u16,
+    bits: u16,
+    float: bool,
+    extensible: bool,
+    rate: u32,
+) -> Vec<u8> {
+    let bytes_per = (bits / 8) as usize;
+    let mut data = Vec::new();
+    for &s in samples {
+        for c in 0..channels {
+            let v = if c == 1 { -s * 0.5 } else { s };
+            match (float, bits) {
+                (true, 32) => data.extend_from_slice(&v.to_le_bytes()),
+                (true, _) => data.extend_from_slice(&(v as f64).to_le_bytes()),
+                (false, 8) => data.push(((v * 127.0) + 128.0) as u8),
+                (false, 16) => data.extend_from_slice(&((v * 32767.0) as i16).to_le_bytes()),
+                (false, 24) => {
+                    data.extend_from_slice(&((v * 8_388_607.0) as i32).to_le_bytes()[..3])
+                }
+                (false, _) => {
+                    data.extend_from_slice(&((v as f64 * 2_147_483_647.0) as i32).to_le_bytes())
+                }
+            }
+        }
+    }
+    let tag: u16 = if extensible {
+        0xFFFE
+    } else if float {
+        3
+    } else {
+        1
+    };
+    let fmt_len: u32 = if extensible { 40 } else { 16 };
+    let mut out = Vec::new();
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(4 + 8 + fmt_len + 8 + 8 + data.len() as u32).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&fmt_len.to_le_bytes());
+    out.extend_from_slice(&tag.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * channels as u32 * bytes_per as u32).to_le_bytes());
+    out.extend_from_slice(&(channels * bytes_per as u16).to_le_bytes());
+    out.extend_from_slice(&bits.to_le_bytes());
+    if extensible {
+        out.extend_from_slice(&22u16.to_le_bytes());
+        out.extend_from_slice(&bits.to_le_bytes());
+        out.extend_from_slice(&0u32.to_le_bytes());
+        let sub: u16 = if float { 3 } else { 1 };
+        out.extend_from_slice(&sub.to_le_bytes());
+        out.extend_from_slice(&[
+            0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+        ]);
+    }
+    // An odd-sized chunk the reader must skip (with its pad byte).
+    out.extend_from_slice(b"LIST");
+    out.extend_from_slice(&3u32.to_le_bytes());
+    out.extend_from_slice(&[1, 2, 3, 0]);
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&data);
+    out
+}
+
+#[test]
+fn any_wav_format_decodes() {
+    let audio = encode(
+        b"formats",
+        &EncodeOptions {
+            sample_rate: 44100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for (ch, bits, float, ext) in [
+        (1u16, 8u16, false, false),
+        (1, 16, false, false),
+        (2, 16, false, false),
+        (1, 24, false, false),
+        (2, 24, false, true),
+        (1, 32, false, false),
+        (1, 32, true, false),
+        (6, 32, true, true),
+        (1, 64, true, false),
+    ] {
+        let wav = wav_with(&audio, ch, bits, float, ext, 44100);
+        let d = decode_wav(&wav, &DecodeOptions::default()).unwrap();
+        assert_eq!(d.info.channels, ch);
+        assert_eq!(d.info.bits_per_sample, bits);
+        assert_eq!(
+            d.messages.len(),
+            1,
+            "{ch} ch {bits} bit float={float} ext={ext}"
+        );
+        assert_eq!(d.messages[0].text(), Some("formats"));
+    }
+}
+
+#[test]
+fn tones_on_one_channel_out_of_phase_mix_still_decode() {
+    let audio = encode_48k(b"left only", &opts(1)).unwrap();
+    // Stereo where the right channel is the exact inverse: the plain mix is silence.
+    let mut data = Vec::new();
+    for &s in &audio {
+        data.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
+        data.extend_from_slice(&(-((s * 32767.0) as i16)).to_le_bytes());
+    }
+    let mut wav = write_wav(&[], 48000, SampleFormat::I16);
+    wav[22] = 2; // channels
+    wav[28..32].copy_from_slice(&(48000u32 * 4).to_le_bytes());
+    wav[32] = 4; // block align
+    wav[40..44].copy_from_slice(&(data.len() as u32).to_le_bytes());
+    wav.extend_from_slice(&data);
+    let d = decode_wav(&wav, &DecodeOptions::default()).unwrap();
+    assert_eq!(d.messages.first().and_then(|m| m.text()), Some("left only"));
+}
+
+fn add_noise(signal: &[f32], snr_db: f64, rng: &mut Rng) -> Vec<f32> {
+    let p: f64 = signal.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / signal.len() as f64;
+    let sigma = (p / 10f64.powf(snr_db / 10.0)).sqrt();
+    signal
+        .iter()
+        .map(|&v| (v as f64 + sigma * rng.gauss()) as f32)
+        .collect()
+}
+
+#[test]
+fn decodes_at_minus_10_db_snr_and_never_reports_a_wrong_payload() {
+    let mut rng = Rng(2024);
+    for p in [1u8, 2] {
+        let clean = encode_48k(b"Hello World", &opts(p)).unwrap();
+        let mut ok = 0;
+        for _ in 0..10 {
+            let mut audio = vec![0f32; 12000];
+            audio.extend(&clean);
+            audio.extend(vec![0f32; 12000]);
+            let noisy = add_noise(
+                &audio,
+                -10.0 + 10.0 * (audio.len() as f64 / clean.len() as f64).log10(),
+                &mut rng,
+            );
+            let got = decode48(&noisy, None);
+            assert!(
+                got.iter().all(|m| m.payload == b"Hello World"),
+                "wrong payload: {got:?}"
+            );
+            ok += usize::from(!got.is_empty());
+        }
+        assert!(ok >= 9, "protocol {p}: {ok}/10 at -10 dB");
+    }
+}
+
+#[test]
+fn no_messages_in_noise_or_silence() {
+    let mut rng = Rng(5);
+    let noise: Vec<f32> = (0..48000 * 20)
+        .map(|_| (0.3 * rng.gauss()) as f32)
+        .collect();
+    assert!(decode48(&noise, None).is_empty());
+    for len in [1usize, 11] {
+        assert!(decode48(&noise, Some(len)).is_empty(), "fixed {len}");
+    }
+    assert!(decode48(&vec![0f32; 48000 * 5], None).is_empty());
+    assert!(decode48(&vec![0f32; 48000 * 5], Some(4)).is_empty());
+}
+
+#[test]
+fn clock_drift_of_one_percent() {
+    for p in [1u8, 2, 7] {
+        let clean = encode_48k(b"drifting clocks", &opts(p)).unwrap();
+        for drift in [-0.01f64, -0.005, 0.005, 0.01] {
+            // A receiver whose clock runs fast by `drift` hears every frequency lower by it and
+            // the transmission longer.
+            let stretched = fskhttp::resample::stretch(&clean, 1.0 + drift).unwrap();
+            let got = decode48(&stretched, None);
+            assert_eq!(
+                got.first().and_then(|m| m.text()),
+                Some("drifting clocks"),
+                "protocol {p} drift {drift}"
+            );
+        }
+    }
+}
