@@ -243,6 +243,15 @@ test('a WAV dropped on the drop zone is decoded', async () => {
   assert.match(await page.textContent('#decode-status'), /^dropped\.wav: 48000 Hz/);
 });
 
+test('a file that is not a WAV gets a clear error', async () => {
+  const file = path.join(work, 'notes.wav');
+  writeFileSync(file, 'these are not samples');
+  await page.setInputFiles('#decode-file', file);
+  await page.waitForSelector('#decode-status.error', { timeout: 30_000 });
+  assert.match(await page.textContent('#decode-status'), /^notes\.wav: .+/);
+  assert.equal(await page.$$eval('#decode-messages li', (l) => l.length), 0);
+});
+
 test('the page decodes what real ggwave (npm, emscripten) encodes', async () => {
   await loadGgwave();
   await setProtocol(0);
