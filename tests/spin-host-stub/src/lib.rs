@@ -4,10 +4,10 @@
 //!   `SPIN_VARIABLE_<NAME>` (Spin's own environment-provider convention), passed with
 //!   `wasmtime serve --env`; unset = `undefined`, which makes the app use its default.
 //! * `wasi:keyvalue/store` + `atomics@0.2.0-draft2`: store `<label>` is the folder `/kv/<label>`
-//!   (preopen it: `--dir HOST::/kv`), one file per key (hex of the key), written to a temporary
-//!   name and renamed. `increment` and `swap` hold a per-key lock file (created exclusively), so
-//!   concurrent instances count exactly; a lock older than 10 s (an instance killed while holding
-//!   it) is broken.
+//!   (preopen it: `--dir HOST::/kv`), one file per key (hex of the key); `set` writes a temporary
+//!   file and renames it. `increment` and `swap` hold a per-key lock file (created exclusively), so
+//!   concurrent instances count exactly (`increment` rewrites the few bytes in place under it); a
+//!   lock older than 10 s (an instance killed while holding it) is broken.
 
 wit_bindgen::generate!({ world: "stub", path: "wit", generate_all });
 
@@ -52,7 +52,7 @@ fn hex(key: &str) -> String {
 }
 
 fn unhex(name: &str) -> Option<String> {
-    if name.len() % 2 != 0 {
+    if !name.len().is_multiple_of(2) {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..name.len())
@@ -70,6 +70,12 @@ fn random_suffix() -> u64 {
 }
 
 impl FsBucket {
+    /// Lock and temporary files live in a subfolder, so that listing the values never meets a
+    /// file that vanishes while it is being listed.
+    fn work(&self) -> PathBuf {
+        self.dir.join(".work")
+    }
+
     fn path(&self, key: &str) -> PathBuf {
         self.dir.join(format!("{}.v", hex(key)))
     }
@@ -83,10 +89,32 @@ impl FsBucket {
     }
 
     fn write(&self, key: &str, value: &[u8]) -> Result<(), Error> {
-        let tmp = self
-            .dir
-            .join(format!("{}.{:016x}.tmp", hex(key), random_suffix()));
-        fs::write(&tmp, value).map_err(other)?;
+        use std::io::Write;
+        // A temporary name no other instance holds: created exclusively (the random source of a
+        // fresh instance may repeat, so uniqueness comes from create_new, not from the name).
+        let stamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let mut attempt = 0u64;
+        let (tmp, mut file) = loop {
+            let tmp = self.work().join(format!(
+                "{}.{stamp:x}.{:x}.{attempt}.tmp",
+                hex(key),
+                random_suffix()
+            ));
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => break (tmp, f),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
+                Err(e) => return Err(other(e)),
+            }
+        };
+        file.write_all(value).map_err(other)?;
+        drop(file);
         fs::rename(&tmp, self.path(key)).map_err(|e| {
             let _ = fs::remove_file(&tmp);
             other(e)
@@ -95,7 +123,7 @@ impl FsBucket {
 
     /// Run `f` holding the key's lock file.
     fn locked<T>(&self, key: &str, f: impl FnOnce() -> T) -> Result<T, Error> {
-        let lock = self.dir.join(format!("{}.lock", hex(key)));
+        let lock = self.work().join(format!("{}.lock", hex(key)));
         let deadline = Instant::now() + Duration::from_secs(30);
         let mut attempts = 0u32;
         loop {
@@ -111,7 +139,7 @@ impl FsBucket {
                     // attempt is a host call) before checking for a stale lock and backing off
                     // for a host timer tick (about 1 ms). Spinning longer starves the holder on
                     // small machines.
-                    if attempts % 8 != 0 {
+                    if !attempts.is_multiple_of(8) {
                         continue;
                     }
                     let stale = fs::metadata(&lock)
@@ -145,11 +173,12 @@ fn decode_i64(v: &[u8]) -> Result<i64, Error> {
 
 impl GuestBucket for FsBucket {
     fn get(&self, key: String) -> Result<Option<Vec<u8>>, Error> {
-        self.read(&key)
+        // Under the lock: `increment` rewrites values in place.
+        self.locked(&key, || self.read(&key))?
     }
 
     fn set(&self, key: String, value: Vec<u8>) -> Result<(), Error> {
-        self.write(&key, &value)
+        self.locked(&key, || self.write(&key, &value))?
     }
 
     fn delete(&self, key: String) -> Result<(), Error> {
@@ -165,8 +194,7 @@ impl GuestBucket for FsBucket {
 
     fn list_keys(&self, _cursor: Option<String>) -> Result<KeyResponse, Error> {
         let mut keys = Vec::new();
-        for e in fs::read_dir(&self.dir).map_err(other)? {
-            let e = e.map_err(other)?;
+        for e in fs::read_dir(&self.dir).map_err(other)?.flatten() {
             if let Some(k) = e
                 .file_name()
                 .to_str()
@@ -193,7 +221,7 @@ impl StoreGuest for Stub {
             return Err(Error::NoSuchStore);
         }
         let dir = Path::new("/kv").join(&identifier);
-        fs::create_dir_all(&dir).map_err(|_| Error::NoSuchStore)?;
+        fs::create_dir_all(dir.join(".work")).map_err(|_| Error::NoSuchStore)?;
         Ok(Bucket::new(FsBucket { dir }))
     }
 }
@@ -225,15 +253,31 @@ impl AtomicsGuest for Stub {
     type Cas = FsCas;
 
     fn increment(bucket: BucketBorrow<'_>, key: String, delta: i64) -> Result<i64, Error> {
+        use std::io::{Read, Seek, SeekFrom, Write};
         let b: &FsBucket = bucket.get();
         b.locked(&key, || {
-            let now = match b.read(&key)? {
-                Some(v) => decode_i64(&v)?,
-                None => 0,
+            // Under the key's lock: read, add and rewrite the value in place through one handle
+            // (the value is a few bytes written at once; fewer host calls keep the lock short).
+            let mut f = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(b.path(&key))
+                .map_err(other)?;
+            let mut text = String::new();
+            f.read_to_string(&mut text).map_err(other)?;
+            let now = if text.is_empty() {
+                0
+            } else {
+                decode_i64(text.as_bytes())?
             };
             let next = now.wrapping_add(delta);
-            if delta != 0 {
-                b.write(&key, next.to_string().as_bytes())?;
+            if delta != 0 || text.is_empty() {
+                let v = next.to_string();
+                f.seek(SeekFrom::Start(0)).map_err(other)?;
+                f.write_all(v.as_bytes()).map_err(other)?;
+                f.set_len(v.len() as u64).map_err(other)?;
             }
             Ok(next)
         })?
