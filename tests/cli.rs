@@ -859,3 +859,33 @@ fn lying_sizes_are_tolerated_and_decoded() {
         assert_eq!(doc["messages"][0]["text"], "Hello World", "{name}");
     }
 }
+
+/// Fixed-length mode pads a short payload with zero bytes; the receiver returns exactly the
+/// padded payload, once, and never a window of the zero padding read as an all-zero message.
+#[test]
+fn fixed_length_short_payload_comes_back_zero_padded_once() {
+    let dir = scratch("fixed_pad");
+    for (proto, fixed, text) in [
+        ("0", "50", "sxbEZn5uxmqSq.N4LF5v87"),
+        ("1", "16", "Hi"),
+        ("9", "8", "a"),
+    ] {
+        encode_file(&dir, "f.wav", &["-p", proto, "-l", fixed, text], None);
+        let path = dir.join("f.wav");
+        let r = run(
+            &["decode", "--json", "-l", fixed, path.to_str().unwrap()],
+            None,
+        );
+        assert_eq!(code(&r), 0, "{}", stderr(&r));
+        let doc = json(&r);
+        let mut want = text.as_bytes().to_vec();
+        want.resize(fixed.parse().unwrap(), 0);
+        let got: Vec<_> = doc["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["hex"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(got, vec![hex(&want)], "protocol {proto}, fixed {fixed}");
+    }
+}
