@@ -368,3 +368,25 @@ fn clock_drift_of_one_percent() {
         }
     }
 }
+
+#[test]
+fn stream_decoder_reports_each_message_once_as_it_completes() {
+    let mut audio = vec![0f32; 44100 / 2];
+    for text in ["first", "second"] {
+        audio.extend(encode(text.as_bytes(), &EncodeOptions { sample_rate: 44100, ..Default::default() }).unwrap());
+        audio.extend(vec![0f32; 44100]);
+    }
+    let mut live = fskhttp::StreamDecoder::new(44100, DecodeOptions::default()).unwrap();
+    let mut got = Vec::new();
+    // Chunks of 128 samples, as an AudioWorklet delivers them.
+    for (i, chunk) in audio.chunks(128).enumerate() {
+        for m in live.push(chunk) {
+            // Reported no later than 0.6 s after the transmission ended.
+            let now = (i * 128 + chunk.len()) as f64 / 44100.0;
+            assert!(now - m.end_seconds < 0.6, "late by {}", now - m.end_seconds);
+            got.push(m.text().unwrap_or_default().to_string());
+        }
+    }
+    got.extend(live.flush().into_iter().map(|m| m.text().unwrap_or_default().to_string()));
+    assert_eq!(got, vec!["first", "second"]);
+}

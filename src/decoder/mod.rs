@@ -155,12 +155,18 @@ pub fn decode_samples(
         }
         .into());
     }
-    let audio = resample::resample(samples, sample_rate, SAMPLE_RATE)
-        .map_err(|e| DecodeError::Resample(e.0))?;
+    let resampled;
+    let audio: &[f32] = if sample_rate == SAMPLE_RATE {
+        samples
+    } else {
+        resampled = resample::resample(samples, sample_rate, SAMPLE_RATE)
+            .map_err(|e| DecodeError::Resample(e.0))?;
+        &resampled
+    };
     // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that
     // filtered audio can never be read as a message.
     let nyquist = sample_rate as f64 / 2.0;
-    Ok(decode_48k(&audio, opts, nyquist))
+    Ok(decode_48k(audio, opts, nyquist))
 }
 
 /// Decode samples already at 48 kHz; `nyquist` limits the bands searched.

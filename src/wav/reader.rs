@@ -37,16 +37,18 @@ pub struct Audio {
 }
 
 impl Audio {
-    /// The channels averaged into one.
-    pub fn mono(&self) -> Vec<f32> {
+    /// The channels averaged into one (borrowed when there is only one).
+    pub fn mono(&self) -> std::borrow::Cow<'_, [f32]> {
         match self.channels.len() {
-            0 => Vec::new(),
-            1 => self.channels[0].clone(),
+            0 => std::borrow::Cow::Borrowed(&[]),
+            1 => std::borrow::Cow::Borrowed(&self.channels[0]),
             n => {
                 let scale = 1.0 / n as f32;
-                (0..self.info.frames)
-                    .map(|i| self.channels.iter().map(|c| c[i]).sum::<f32>() * scale)
-                    .collect()
+                std::borrow::Cow::Owned(
+                    (0..self.info.frames)
+                        .map(|i| self.channels.iter().map(|c| c[i]).sum::<f32>() * scale)
+                        .collect(),
+                )
             }
         }
     }
