@@ -165,8 +165,13 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
     let strong_code = ecc_len(len) >= 4;
     clusters.retain(|c| c.count >= 2 || (c.clean && strong_code));
     // Overlapping clusters explain the same sound: keep the one whose best read needed the fewest
-    // corrections, then the most confident (a wrong speed or offset needs corrections).
-    let key = |c: &Cluster| (reads[c.best].changed, -reads[c.best].conf);
+    // corrections (a wrong speed or offset needs corrections), then the one explaining the longer
+    // stretch of sound (zero padding of a slow transmission also reads as a short all-zero message
+    // of a faster protocol), then the most confident.
+    let key = |c: &Cluster| {
+        let r = &reads[c.best];
+        (r.changed, std::cmp::Reverse(c.end - c.start), -r.conf)
+    };
     clusters.sort_by(|a, b| {
         key(a)
             .partial_cmp(&key(b))
