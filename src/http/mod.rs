@@ -212,9 +212,9 @@ fn route(req: &Request<Vec<u8>>, ctx: &Context) -> Result<Response<Vec<u8>>> {
             let name = path.trim_start_matches('/');
             let name = if name.is_empty() { "index.html" } else { name };
             match assets::find(name) {
-                Some((ct, bytes)) => {
+                Some((ct, gz)) => {
                     allow(m, &[Method::GET], "GET")?;
-                    Ok(response(200, ct, bytes.to_vec()))
+                    Ok(asset_response(req, ct, gz))
                 }
                 None if name == "index.html" => {
                     allow(m, &[Method::GET], "GET")?;
@@ -230,6 +230,41 @@ fn route(req: &Request<Vec<u8>>, ctx: &Context) -> Result<Response<Vec<u8>>> {
             }
         }
     }
+}
+
+/// An embedded file (stored gzip-compressed): as is to clients that accept gzip, inflated for
+/// the others.
+fn asset_response(req: &Request<Vec<u8>>, ct: &'static str, gz: &[u8]) -> Response<Vec<u8>> {
+    let accepts_gzip = req
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .any(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .to_ascii_lowercase()
+                .contains("gzip")
+        });
+    let plain = if accepts_gzip {
+        None
+    } else {
+        assets::gunzip(gz)
+    };
+    let mut r = match plain {
+        Some(bytes) => response(200, ct, bytes),
+        None => {
+            // Either the client takes gzip, or (impossible for what build.rs wrote) the data
+            // would not inflate: send it compressed rather than nothing.
+            let mut r = response(200, ct, gz.to_vec());
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        }
+    };
+    r.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r
 }
 
 const FALLBACK_INDEX: &str = "<!doctype html><html><head><meta charset=\"utf-8\"><title>fskhttp</title></head><body><h1>fskhttp</h1><p>A ggwave-compatible data-over-sound modem.</p><ul><li><a href=\"/openapi.json\">/openapi.json</a>: the API</li><li><a href=\"/protocols\">/protocols</a></li><li><a href=\"/health\">/health</a></li><li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/encode?m=Hello%20World\">/encode?m=Hello World</a></li></ul></body></html>\n";
@@ -492,9 +527,23 @@ fn health(ctx: &Context) -> Response<Vec<u8>> {
 mod assets {
     #[cfg(feature = "web-assets")]
     include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
-    /// (path, content type, bytes) of every embedded file.
+    /// (path, content type, gzip-compressed bytes) of every embedded file.
     #[cfg(not(feature = "web-assets"))]
     pub static ASSETS: &[(&str, &str, &[u8])] = &[];
+
+    /// The contents of a gzip member as written by build.rs (10-byte header, raw deflate,
+    /// 8-byte trailer).
+    #[cfg(feature = "web-assets")]
+    pub fn gunzip(gz: &[u8]) -> Option<Vec<u8>> {
+        let body = gz.get(10..gz.len().checked_sub(8)?)?;
+        miniz_oxide::inflate::decompress_to_vec(body).ok()
+    }
+
+    /// Without embedded files there is nothing to inflate.
+    #[cfg(not(feature = "web-assets"))]
+    pub fn gunzip(_: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
 
     /// An embedded file by path (`index.html`, `pkg/fskhttp.js`).
     pub fn find(name: &str) -> Option<(&'static str, &'static [u8])> {

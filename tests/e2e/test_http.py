@@ -532,3 +532,18 @@ def test_health_protocols_openapi(server):
     assert set(doc["paths"]) >= {"/encode", "/decode", "/health", "/metrics", "/protocols", "/openapi.json"}
     status, h, out = server.request("GET", "/")
     assert status == 200 and h["content-type"].startswith("text/html")
+
+
+def test_web_page_is_served_with_and_without_gzip(server):
+    import gzip
+    web = ROOT / "web"
+    for name, ctype in [("index.html", "text/html"), ("style.css", "text/css"), ("app.js", "text/javascript")]:
+        want = (web / name).read_bytes()
+        path = "/" if name == "index.html" else "/" + name
+        status, h, body = server.request("GET", path)
+        assert status == 200 and h["content-type"].startswith(ctype)
+        assert "content-encoding" not in h and body == want, name
+        status, h, body = server.request("GET", path, headers={"Accept-Encoding": "gzip, br"})
+        assert status == 200 and h["content-encoding"] == "gzip" and h["vary"] == "Accept-Encoding"
+        assert gzip.decompress(body) == want and len(body) < len(want), name
+    assert server.request("POST", "/app.js")[0] == 405
