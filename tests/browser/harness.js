@@ -156,8 +156,12 @@ export async function serveComponent() {
   const lines = [];
   const port = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`wasmtime serve did not start: ${lines.slice(-10).join('\n')}`)), 60_000);
-    const onData = (d) => {
-      for (const line of d.toString().split('\n')) {
+    // Output arrives in arbitrary pieces: split it into whole lines per stream.
+    const partial = new Map();
+    const onData = (stream) => (d) => {
+      const parts = ((partial.get(stream) ?? '') + d.toString()).split('\n');
+      partial.set(stream, parts.pop());
+      for (const line of parts) {
         lines.push(line);
         const m = /Serving HTTP on http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
         if (m) {
@@ -166,8 +170,8 @@ export async function serveComponent() {
         }
       }
     };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
+    proc.stdout.on('data', onData('out'));
+    proc.stderr.on('data', onData('err'));
     proc.once('exit', (code) => reject(new Error(`wasmtime serve exited (${code}): ${lines.slice(-10).join('\n')}`)));
   });
   const url = `http://127.0.0.1:${port}/`;

@@ -398,9 +398,16 @@ test('the Spin component serves the page at / next to the API', async () => {
   try {
     const p = context.pages()[0] ?? (await context.newPage());
     const foreign = [];
+    const problems = [];
     p.on('request', (r) => { if (!r.url().startsWith(svc.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url()); });
+    p.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+    p.on('response', (r) => { if (r.status() >= 400) problems.push(`${r.url()}: ${r.status()}`); });
+    p.on('pageerror', (e) => problems.push(String(e)));
     await p.goto(svc.url);
-    await p.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await p.waitForSelector('body[data-ready="true"]', { timeout: 60_000 }).catch(async (e) => {
+      throw new Error(`${e.message}; status: ${await p.textContent('#load-status')}; ${problems.join('; ')}`);
+    });
+    assert.deepEqual(problems, []);
     assert.deepEqual(foreign, []);
     // A WAV made by the API, decoded by the page the same component served.
     const api = await fetch(`${svc.url}encode`, {
