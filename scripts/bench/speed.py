@@ -49,6 +49,12 @@ def bench(fn):
             "found": found}
 
 
+def git_state():
+    r = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+                       text=True)
+    return r.stdout.strip() or "unknown"
+
+
 def main():
     rng = np.random.default_rng(140)
     payload = rng.integers(0, 256, 140, dtype=np.uint8).tobytes()
@@ -81,7 +87,7 @@ def main():
                                      capture_output=True, text=True).stdout)
 
     print(f"Speed, one run on {os.uname().nodename} ({os.cpu_count()} CPUs), "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. Median wall time per operation, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, code at {git_state()}. Median wall time per operation, "
           "single-threaded, in process; 'msgs' = messages found.\n")
     print("| operation | ours ms (msgs) | ggwave py ms, 1024-sample chunks (msgs) | ggwave py ms, "
           "whole buffer (msgs) | ggwave / ours | ggwave CLI process (README) |")
