@@ -116,3 +116,18 @@ def test_noise_and_silence_give_nothing(tmp_path, fixed):
     path = tmp_path / "noise.wav"
     write_wav(path, audio)
     assert fsk_decode(path, fixed=fixed)["messages"] == []
+
+
+@pytest.mark.parametrize("proto,trial", [(p, t) for p in range(9) for t in range(2)])
+def test_noisy_ggwave_signal(tmp_path, proto, trial):
+    """White Gaussian noise at +5 dB SNR (over the transmission, full band), where ggwave decodes
+    its own signals every time (shared/ggwave/README.md): ours must too, with no wrong payload."""
+    rng = np.random.default_rng(8000 + 10 * proto + trial)
+    payload = random_payload(rng, int(rng.integers(1, 41)), text=True)
+    tx = gg_encode(payload, proto, 50)
+    sigma = np.sqrt(np.mean(tx.astype(np.float64) ** 2) / 10 ** (5 / 10))
+    audio = pad(tx)
+    audio = (audio + rng.standard_normal(len(audio)) * sigma).astype(np.float32)
+    path = tmp_path / "noisy.wav"
+    write_wav(path, audio)
+    assert payloads_of(fsk_decode(path)) == [payload]
