@@ -118,7 +118,7 @@ def test_fixed_mono_tone_other_rates(tmp_path, rate, proto):
     assert payload in got, f"ggwave did not receive the payload: {got}"
 
 
-@pytest.mark.parametrize("proto", [0, 1, 2, 3, 4, 5, 8])
+@pytest.mark.parametrize("proto", [0, 1, 2, 3, 4, 5, 7, 8])
 def test_dss_variable(tmp_path, proto):
     rng = np.random.default_rng(800 + proto)
     payload = random_payload(rng, int(rng.integers(1, 141)))
