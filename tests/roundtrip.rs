@@ -373,7 +373,16 @@ fn clock_drift_of_one_percent() {
 fn stream_decoder_reports_each_message_once_as_it_completes() {
     let mut audio = vec![0f32; 44100 / 2];
     for text in ["first", "second"] {
-        audio.extend(encode(text.as_bytes(), &EncodeOptions { sample_rate: 44100, ..Default::default() }).unwrap());
+        audio.extend(
+            encode(
+                text.as_bytes(),
+                &EncodeOptions {
+                    sample_rate: 44100,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+        );
         audio.extend(vec![0f32; 44100]);
     }
     let mut live = fskhttp::StreamDecoder::new(44100, DecodeOptions::default()).unwrap();
@@ -387,6 +396,31 @@ fn stream_decoder_reports_each_message_once_as_it_completes() {
             got.push(m.text().unwrap_or_default().to_string());
         }
     }
-    got.extend(live.flush().into_iter().map(|m| m.text().unwrap_or_default().to_string()));
+    got.extend(
+        live.flush()
+            .into_iter()
+            .map(|m| m.text().unwrap_or_default().to_string()),
+    );
     assert_eq!(got, vec!["first", "second"]);
+}
+
+#[test]
+fn any_lead_in_offset_decodes() {
+    // Regression: at some offsets a faster protocol's window inside the header symbol out-ranked
+    // the real protocol's timing.
+    for p in [0u8, 1, 7] {
+        let clean = encode_48k(b"Hello World", &opts(p)).unwrap();
+        for lead in (4800..11000).step_by(97) {
+            let mut audio = vec![0f32; lead];
+            audio.extend(&clean);
+            audio.extend(vec![0f32; 12000]);
+            let got = decode48(&audio, None);
+            assert_eq!(got.len(), 1, "protocol {p} lead {lead}");
+            assert_eq!(
+                got[0].text(),
+                Some("Hello World"),
+                "protocol {p} lead {lead}"
+            );
+        }
+    }
 }

@@ -23,8 +23,8 @@ const ULTRA_SCALES: [f64; 5] = [1.0, 0.999, 1.001, 0.998, 1.002];
 /// Timing search around the estimated data start: ±1 frame in 1/16-frame steps.
 const SEARCH: i64 = 1024;
 const STEP: usize = 64;
-/// Offsets (by header confidence) given a full decode.
-const TRIES: usize = 8;
+/// Offsets of each protocol (by header confidence) given a full decode.
+const TRIES_PER_PROTOCOL: usize = 3;
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -345,8 +345,15 @@ fn decode_at(
             ranked.push((conf, pi, tau));
         }
     }
+    // The best offsets of *each* protocol: a faster protocol's window inside a slower protocol's
+    // header symbol reads the header just as confidently, so a global top list could hold only it.
     ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
-    for &(_, pi, tau) in ranked.iter().take(TRIES) {
+    let mut tries: Vec<(f32, usize, usize)> = Vec::new();
+    for pi in 0..protos.len() {
+        tries.extend(ranked.iter().filter(|r| r.1 == pi).take(TRIES_PER_PROTOCOL));
+    }
+    tries.sort_by(|x, y| y.0.total_cmp(&x.0));
+    for &(_, pi, tau) in &tries {
         let p = protos[pi];
         if let Some(att) = read_message(an, &seg, p, tau, dss) {
             let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
