@@ -85,6 +85,32 @@ fn main() -> Result<()> {
                     .map(|_| ())
                     .map_err(|e| format_err!("{e:?}"))
             })?;
+            // The same calls on the native library (optimised in this crate's profile too).
+            let nopts = fskhttp::EncodeOptions::default();
+            let fmt = fskhttp::SampleFormat::I16;
+            let native = |r: Result<(), String>| r.map_err(|e| format_err!("{e}"));
+            let n_enc = per_call(20, &mut || {
+                native(
+                    fskhttp::encode_wav(hello, &nopts, fmt)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                )
+            })?;
+            let n_enc140 = per_call(10, &mut || {
+                native(
+                    fskhttp::encode_wav(&long, &nopts, fmt)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                )
+            })?;
+            let dopts = fskhttp::DecodeOptions::default();
+            let n_dec = per_call(20, &mut || {
+                native(
+                    fskhttp::decode_wav(&wav, &dopts)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string()),
+                )
+            })?;
             let ms = |d: Duration| d.as_secs_f64() * 1000.0;
             println!("component: {}", component_path().display());
             println!(
@@ -93,16 +119,23 @@ fn main() -> Result<()> {
                 ms(inst)
             );
             println!("protocols() {:.3} ms", ms(protocols));
+            println!("per call         component    native");
             println!(
-                "encode 11 B (p1, 48 kHz, {} B WAV) {:.2} ms",
-                wav.len(),
-                ms(enc)
+                "encode 11 B      {:6.2} ms  {:6.2} ms   ({} B WAV, p1, 48 kHz)",
+                ms(enc),
+                ms(n_enc),
+                wav.len()
             );
-            println!("encode 140 B {:.2} ms", ms(enc140));
             println!(
-                "decode 11 B WAV ({:.2} s) {:.2} ms",
-                (wav.len() - 44) as f64 / 96000.0,
-                ms(dec)
+                "encode 140 B     {:6.2} ms  {:6.2} ms",
+                ms(enc140),
+                ms(n_enc140)
+            );
+            println!(
+                "decode 11 B WAV  {:6.2} ms  {:6.2} ms   ({:.2} s of audio)",
+                ms(dec),
+                ms(n_dec),
+                (wav.len() - 44) as f64 / 96000.0
             );
         }
         _ => bail!("usage: fsk-codec-host encode TEXT OUT.wav [PROTOCOL] | decode IN.wav | bench"),
