@@ -185,6 +185,7 @@ test('Play drives the spectrogram of what is played; Stop stops it', async () =>
   }, null, { timeout: 10_000, polling: 100 });
   await page.waitForFunction(() => /Played/.test(document.getElementById('send-status').textContent), null, { timeout: 20_000 });
   await page.locator('#send').screenshot({ path: path.join(SCREENSHOTS, 'send.png') });
+  await page.screenshot({ path: path.join(SCREENSHOTS, 'page.png'), fullPage: true });
   await page.click('#play');
   await page.waitForFunction(() => !document.getElementById('stop').disabled, null, { timeout: 10_000 });
   await page.click('#stop');
