@@ -795,3 +795,97 @@ fn iso8601_dates() {
     assert_eq!(iso8601(951_782_400_123), "2000-02-29T00:00:00.123Z");
     assert_eq!(iso8601(4_102_444_799_999), "2099-12-31T23:59:59.999Z");
 }
+
+/// Seeded random requests (garbage bodies, truncated and bit-flipped WAVs and multipart bodies,
+/// odd content types and query strings) never get a 5xx, and every 4xx is the JSON error shape.
+#[test]
+fn random_requests_never_fail_server_side() {
+    let mut seed = 0x5eed_u64;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) as usize
+    };
+    let wav_ok = wav(b"fuzz", EncodeOptions::default());
+    let mp = multipart_body(
+        "zz",
+        &[("file", Some("f.wav"), &wav_ok), ("dss", None, b"1")],
+    );
+    let types = [
+        None,
+        Some("application/json"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=zz"),
+        Some("multipart/form-data"),
+        Some("text/plain"),
+        Some("audio/wav"),
+        Some("application/octet-stream"),
+        Some("image/gif"),
+    ];
+    let uris = [
+        "/encode",
+        "/encode?m=%ff%fe&p=x&v=&l=-3&d=maybe",
+        "/encode?protocol=3&sample_rate=8000",
+        "/decode",
+        "/decode?fixed_length=abc&dss=",
+        "/decode?fixed_length=64",
+        "/health",
+        "/metrics",
+        "/%2e%2e/x",
+    ];
+    let methods = ["GET", "POST", "PUT", "DELETE", "OPTIONS"];
+    let cfg = Config {
+        log_level: LogLevel::Off,
+        ..Config::default()
+    };
+    let store = MemoryStore::new();
+    let ctx = ctx_with(&cfg, &store);
+    let mut seen = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..400 {
+        let base: Vec<u8> = match next() % 4 {
+            0 => (0..next() % 300).map(|_| next() as u8).collect(),
+            1 => {
+                let mut w = wav_ok[..(next() % wav_ok.len()).max(1)].to_vec();
+                for _ in 0..next() % 8 {
+                    let i = next() % w.len();
+                    w[i] ^= 1 << (next() % 8);
+                }
+                w
+            }
+            2 => {
+                let mut m = mp[..next() % mp.len()].to_vec();
+                if !m.is_empty() && next() % 2 == 0 {
+                    let i = next() % m.len();
+                    m[i] = next() as u8;
+                }
+                m
+            }
+            _ => br#"{"text": "x", "protocol": "7", "volume": 99, "fixed_length": null}"#.to_vec(),
+        };
+        let r = handle(
+            req(
+                methods[next() % methods.len()],
+                uris[next() % uris.len()],
+                types[next() % types.len()],
+                &base,
+            ),
+            &ctx,
+        );
+        let status = r.status().as_u16();
+        *seen.entry(status).or_insert(0) += 1;
+        assert!(
+            status < 500,
+            "{status}: {}",
+            String::from_utf8_lossy(r.body())
+        );
+        if status >= 400 {
+            let v = json_of(&r);
+            assert!(v["error"].is_string() && v["detail"].is_string(), "{v}");
+        }
+    }
+    // The mix reaches successes and every kind of refusal.
+    for status in [200, 400, 404, 405, 415, 422] {
+        assert!(seen.contains_key(&status), "no {status} in {seen:?}");
+    }
+}
