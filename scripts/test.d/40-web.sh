@@ -11,7 +11,7 @@ ensure_wasm_bindgen_cli
 ensure_npm "$ROOT/tests/browser"
 
 log "clippy (wasm32, feature web)"
-cargo clippy --target wasm32-unknown-unknown --no-default-features --features web --lib --tests -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --no-default-features --features web --lib --test web -- -D warnings
 
 log "wasm-bindgen-test in headless Chromium"
 # Optimised test build: the decoder is numeric code, ~50x slower unoptimised.
