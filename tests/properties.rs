@@ -1,0 +1,294 @@
+//! Property tests (proptest, fixed seeds, modest case counts) and the fuzz corpus replay.
+//!
+//! - encode -> decode returns the payload for every protocol, random payloads, volumes and rates;
+//! - the decoder and the WAV reader never panic on random bytes, and the limits hold;
+//! - every committed fuzz input (`fuzz/corpus/*`, `fuzz/regressions/*`) runs through the same
+//!   target body libFuzzer runs (`fuzz/targets.rs`) without a panic, each well under a second.
+
+#[path = "../fuzz/targets.rs"]
+mod targets;
+
+use fskhttp::{
+    decode_samples, decode_wav, encode, encode_wav, read_wav, DecodeOptions, EncodeOptions, Limits,
+    SampleFormat, PROTOCOLS,
+};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn runner(cases: u32, seed: u8) -> TestRunner {
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
+/// Output rates to try: every rate the encoder accepts that can carry the protocol's band.
+const RATES: [u32; 6] = [8000, 16_000, 22_050, 32_000, 44_100, 96_000];
+
+#[test]
+fn round_trip_every_protocol_random_payload_volume_rate() {
+    for p in PROTOCOLS.iter() {
+        let mut r = runner(6, p.id + 1);
+        let max_len = if p.is_mono_tone() { 8 } else { 40 };
+        let strategy = (
+            proptest::collection::vec(any::<u8>(), 1..=max_len),
+            1u8..=100,
+            proptest::sample::select(RATES.to_vec()),
+            any::<bool>(),
+        );
+        r.run(&strategy, |(payload, volume, rate, dss)| {
+            let fixed_length = p.is_mono_tone().then_some(payload.len());
+            let o = EncodeOptions {
+                protocol: p.id,
+                volume,
+                sample_rate: rate,
+                fixed_length,
+                dss,
+            };
+            let fits = p.max_hz() < f64::from(rate) * 0.45;
+            let audio = match encode(&payload, &o) {
+                Ok(a) => a,
+                // Refusing a rate that cannot carry the band is fine; failing one that can is not.
+                Err(e) => {
+                    prop_assert!(!fits, "protocol {} rate {rate}: {e}", p.id);
+                    return Ok(());
+                }
+            };
+            if !fits {
+                return Ok(());
+            }
+            let d = decode_samples(
+                &audio,
+                rate,
+                &DecodeOptions {
+                    fixed_length,
+                    dss,
+                    ..Default::default()
+                },
+            )
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+            let got: Vec<_> = d.iter().map(|m| m.payload.clone()).collect();
+            prop_assert_eq!(
+                got,
+                vec![payload.clone()],
+                "protocol {} rate {} volume {}",
+                p.id,
+                rate,
+                volume
+            );
+            prop_assert_eq!(d[0].protocol, p.id);
+            Ok(())
+        })
+        .unwrap();
+    }
+}
+
+#[test]
+fn wav_round_trip_every_format() {
+    let mut r = runner(12, 42);
+    let strategy = (
+        proptest::collection::vec(any::<u8>(), 1..=60),
+        prop_oneof![Just(SampleFormat::I16), Just(SampleFormat::F32)],
+        proptest::sample::select(vec![22_050u32, 44_100, 48_000]),
+    );
+    r.run(&strategy, |(payload, format, rate)| {
+        let o = EncodeOptions {
+            sample_rate: rate,
+            ..Default::default()
+        };
+        let wav = encode_wav(&payload, &o, format).unwrap();
+        let d = decode_wav(&wav, &DecodeOptions::default())
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(d.info.sample_rate, rate);
+        prop_assert_eq!(d.messages.len(), 1);
+        prop_assert_eq!(&d.messages[0].payload, &payload);
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// A canonical 44-byte WAV header with arbitrary fields, then `data` bytes.
+fn wav_header(format: u16, channels: u16, rate: u32, bits: u16, data_len: u32) -> Vec<u8> {
+    let block = channels.wrapping_mul(bits / 8);
+    let mut h = Vec::with_capacity(44);
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&36u32.wrapping_add(data_len).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&format.to_le_bytes());
+    h.extend_from_slice(&channels.to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
+    h.extend_from_slice(&rate.wrapping_mul(u32::from(block)).to_le_bytes());
+    h.extend_from_slice(&block.to_le_bytes());
+    h.extend_from_slice(&bits.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&data_len.to_le_bytes());
+    h
+}
+
+#[test]
+fn limits_hold_for_any_header() {
+    let mut r = runner(400, 7);
+    let strategy = (
+        prop_oneof![Just(1u16), Just(3u16), Just(0xFFFEu16), any::<u16>()],
+        prop_oneof![1u16..=4, any::<u16>()],
+        prop_oneof![
+            Just(0u32),
+            Just(u32::MAX),
+            1u32..2000,
+            7000u32..400_000,
+            any::<u32>()
+        ],
+        prop_oneof![
+            Just(8u16),
+            Just(16u16),
+            Just(24u16),
+            Just(32u16),
+            any::<u16>()
+        ],
+        any::<u32>(),
+        proptest::collection::vec(any::<u8>(), 0..4096),
+        1u16..=8,
+        1.0f64..30.0,
+    );
+    r.run(
+        &strategy,
+        |(fmt, ch, rate, bits, claimed, body, max_ch, max_s)| {
+            let mut wav = wav_header(fmt, ch, rate, bits, claimed);
+            wav.extend_from_slice(&body);
+            let limits = Limits {
+                max_seconds: max_s,
+                max_channels: max_ch,
+                min_sample_rate: 1000,
+                max_sample_rate: 384_000,
+            };
+            let t = Instant::now();
+            if let Ok(a) = read_wav(&wav, &limits) {
+                prop_assert!(a.info.channels >= 1 && a.info.channels <= max_ch);
+                prop_assert!((1000..=384_000).contains(&a.info.sample_rate));
+                prop_assert!(a.info.frames as f64 / f64::from(a.info.sample_rate) <= max_s + 1e-9);
+                // No sample was invented: the frames present fit in the bytes sent.
+                prop_assert!(a.info.frames * usize::from(a.info.channels) <= body.len());
+            }
+            let _ = decode_wav(
+                &wav,
+                &DecodeOptions {
+                    limits,
+                    ..Default::default()
+                },
+            );
+            prop_assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+            Ok(())
+        },
+    )
+    .unwrap();
+}
+
+#[test]
+fn decode_never_panics_on_random_bytes() {
+    let mut r = runner(300, 9);
+    let strategy = proptest::collection::vec(any::<u8>(), 0..8192);
+    r.run(&strategy, |bytes| {
+        let _ = decode_wav(&bytes, &DecodeOptions::default());
+        // The same bytes behind a valid header, so that the decoder proper runs on them.
+        let mut wav = wav_header(1, 1, 48_000, 16, bytes.len() as u32);
+        wav.extend_from_slice(&bytes);
+        let _ = decode_wav(&wav, &DecodeOptions::default());
+        targets::decode_samples_target(&bytes);
+        Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn decode_samples_never_panics_on_bounded_floats() {
+    let mut r = runner(60, 10);
+    let strategy = (
+        // Bounded magnitudes (|x| <= 1e6); beyond that see F1 below.
+        proptest::collection::vec(
+            prop_oneof![-1.0f32..1.0, -1e6f32..1e6, Just(0.0f32), Just(1e-45f32)],
+            0..20_000,
+        ),
+        prop_oneof![Just(0u32), Just(1), Just(u32::MAX), 1000u32..200_000],
+    );
+    r.run(&strategy, |(samples, rate)| {
+        let _ = decode_samples(&samples, rate, &DecodeOptions::default());
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Open finding F1 (docs/RELIABILITY.md): NaN, infinite or huge (1e30) samples at a rate other
+/// than 48 kHz panic inside rubato (synchro.rs:185, "Imaginary part of first value was non-zero"). Run with
+/// `cargo test --release --test properties -- --ignored` once it is fixed, then un-ignore.
+#[test]
+#[ignore = "open finding F1: non-finite or huge samples panic in the resampler"]
+fn decode_samples_never_panics_on_any_floats() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    assert!(replay(&root.join("open")) > 0);
+    let mut r = runner(60, 10);
+    let strategy = (
+        proptest::collection::vec(any::<f32>(), 0..20_000),
+        prop_oneof![Just(0u32), Just(1), Just(u32::MAX), 1000u32..200_000],
+    );
+    r.run(&strategy, |(samples, rate)| {
+        let _ = decode_samples(&samples, rate, &DecodeOptions::default());
+        Ok(())
+    })
+    .unwrap();
+}
+
+/// Every file under `dir/<target>/`, through that target's body, each in bounded time.
+fn replay(dir: &Path) -> usize {
+    let mut n = 0;
+    let Ok(targets_dirs) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    for t in targets_dirs {
+        let t = t.unwrap().path();
+        let name = t.file_name().unwrap().to_string_lossy().into_owned();
+        let f: fn(&[u8]) = match name.as_str() {
+            "wav_reader" => targets::wav_reader,
+            "decode_samples" => targets::decode_samples_target,
+            "http_body" => targets::http_body,
+            "encode_request" => targets::encode_request,
+            "decode_samples_extreme" => targets::decode_samples_extreme,
+            _ => continue,
+        };
+        let mut files: Vec<_> = std::fs::read_dir(&t)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        for p in files {
+            let data = std::fs::read(&p).unwrap();
+            let start = Instant::now();
+            f(&data);
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(5),
+                "{} took {took:?}",
+                p.display()
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+#[test]
+fn fuzz_corpus_and_regressions_replay() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let corpus = replay(&root.join("corpus"));
+    let regressions = replay(&root.join("regressions"));
+    eprintln!("replayed {corpus} corpus inputs and {regressions} regressions");
+    assert!(corpus > 0, "no committed fuzz corpus under fuzz/corpus");
+}
