@@ -285,7 +285,7 @@ fn read_message(
         &mut word,
         &conf[HEADER_LEN..n],
         ecc_len(len),
-        ecc_len(len).saturating_sub(2),
+        ecc_len(len).saturating_sub(4),
     )?;
     // A clean read is its own proof for codes with ≥ 4 parity bytes; anything corrected, or a
     // short code, must also end with an end marker where the length says it ends.
