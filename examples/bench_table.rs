@@ -55,9 +55,7 @@ fn main() {
     let body: Vec<String> = rows
         .iter()
         .map(|(name, (median, min, reps, found))| {
-            format!(
-                "\"{name}\":{{\"median_ms\":{median:.4},\"min_ms\":{min:.4},\"reps\":{reps},\"found\":{found}}}"
-            )
+            format!("\"{name}\":{{\"median_ms\":{median:.4},\"min_ms\":{min:.4},\"reps\":{reps},\"found\":{found}}}")
         })
         .collect();
     println!("{{{}}}", body.join(","));
