@@ -424,3 +424,29 @@ fn any_lead_in_offset_decodes() {
         }
     }
 }
+
+#[test]
+fn non_finite_and_huge_samples_are_sanitised_not_a_panic() {
+    let mut audio = encode(
+        b"still here",
+        &EncodeOptions {
+            sample_rate: 44100,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    audio[100] = f32::NAN;
+    audio[200] = f32::INFINITY;
+    audio[300] = -1e30;
+    audio[400] = f32::MAX;
+    for rate in [44100u32, 48000, 8000] {
+        let got = decode_samples(&audio, rate, &DecodeOptions::default()).unwrap();
+        if rate == 44100 {
+            assert_eq!(got.first().and_then(|m| m.text()), Some("still here"));
+        }
+    }
+    let junk = vec![f32::NAN; 48000];
+    assert!(decode_samples(&junk, 44100, &DecodeOptions::default())
+        .unwrap()
+        .is_empty());
+}

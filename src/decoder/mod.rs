@@ -155,6 +155,24 @@ pub fn decode_samples(
         }
         .into());
     }
+    // Samples are defined in -1..1: NaN and infinities (which the resampler must never see) become
+    // silence, anything louder is clipped. Copy only when needed.
+    let sanitized: Vec<f32>;
+    let samples: &[f32] = if samples.iter().all(|v| v.is_finite() && v.abs() <= 1.0) {
+        samples
+    } else {
+        sanitized = samples
+            .iter()
+            .map(|&v| {
+                if v.is_finite() {
+                    v.clamp(-1.0, 1.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        &sanitized
+    };
     let resampled;
     let audio: &[f32] = if sample_rate == SAMPLE_RATE {
         samples
