@@ -51,9 +51,17 @@ pub fn decode_samples_target(data: &[u8]) {
         n => Some(usize::from(n - 11) * 16), // 16, 32, 48, 64
     };
     let specials = data[1] & 1 != 0;
-    // Loud but bounded: NaN, infinities and huge values (1e30, f32::MAX) crash the resampler
-    // (open finding F1 in docs/RELIABILITY.md; inputs in fuzz/open/decode_samples_extreme).
-    let special = [1e6, -1e6, 100.0, -100.0, f32::MIN_POSITIVE, 1e-45];
+    // Non-finite, huge and tiny values (finding F1 in docs/RELIABILITY.md: NaN, infinities and
+    // 1e30 crashed the resampler until 974966a).
+    let special = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        1e30,
+        -1e6,
+        1e-45,
+    ];
     let samples: Vec<f32> = data[2..]
         .chunks_exact(2)
         .enumerate()
@@ -68,7 +76,7 @@ pub fn decode_samples_target(data: &[u8]) {
     decode_checked(&samples, rate, fixed_length, dss);
 }
 
-/// Open finding F1: the same decoder on samples holding NaN, infinities or huge values (byte 0:
+/// Finding F1 (fixed): the same decoder on samples holding NaN, infinities or huge values (byte 0:
 /// rate index, then i16 samples, every 16th one replaced by NaN, +-inf, f32::MAX or 1e30).
 pub fn decode_samples_extreme(data: &[u8]) {
     if data.is_empty() {

@@ -211,7 +211,6 @@ fn decode_never_panics_on_random_bytes() {
 fn decode_samples_never_panics_on_bounded_floats() {
     let mut r = runner(60, 10);
     let strategy = (
-        // Bounded magnitudes (|x| <= 1e6); beyond that see F1 below.
         proptest::collection::vec(
             prop_oneof![-1.0f32..1.0, -1e6f32..1e6, Just(0.0f32), Just(1e-45f32)],
             0..20_000,
@@ -225,14 +224,11 @@ fn decode_samples_never_panics_on_bounded_floats() {
     .unwrap();
 }
 
-/// Open finding F1 (docs/RELIABILITY.md): NaN, infinite or huge (1e30) samples at a rate other
-/// than 48 kHz panic inside rubato (synchro.rs:185, "Imaginary part of first value was non-zero"). Run with
-/// `cargo test --release --test properties -- --ignored` once it is fixed, then un-ignore.
+/// Finding F1 (docs/RELIABILITY.md), fixed in 974966a: NaN, infinite or huge (1e30) samples at
+/// a rate other than 48 kHz panicked inside rubato (synchro.rs:185, "Imaginary part of first
+/// value was non-zero"). The inputs are replayed from fuzz/regressions/decode_samples_extreme.
 #[test]
-#[ignore = "open finding F1: non-finite or huge samples panic in the resampler"]
 fn decode_samples_never_panics_on_any_floats() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
-    assert!(replay(&root.join("open")) > 0);
     let mut r = runner(60, 10);
     let strategy = (
         proptest::collection::vec(any::<f32>(), 0..20_000),
@@ -291,4 +287,47 @@ fn fuzz_corpus_and_regressions_replay() {
     let regressions = replay(&root.join("regressions"));
     eprintln!("replayed {corpus} corpus inputs and {regressions} regressions");
     assert!(corpus > 0, "no committed fuzz corpus under fuzz/corpus");
+    assert!(regressions >= 2, "the F1 regressions are missing");
+}
+
+#[test]
+fn stream_decoder_never_panics_and_finds_what_was_sent() {
+    let mut r = runner(12, 12);
+    let strategy = (
+        proptest::collection::vec(any::<u8>(), 1..=20),
+        proptest::sample::select(vec![16_000u32, 44_100, 48_000]),
+        proptest::collection::vec(1usize..5000, 1..40),
+        proptest::collection::vec(any::<f32>(), 0..2000),
+    );
+    r.run(&strategy, |(payload, rate, chunks, junk)| {
+        let o = EncodeOptions {
+            protocol: 2,
+            sample_rate: rate,
+            ..Default::default()
+        };
+        let audio = encode(&payload, &o).unwrap();
+        let mut s = fskhttp::StreamDecoder::new(rate, DecodeOptions::default())
+            .map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        // Arbitrary floats (NaN, infinities, huge) first, then the transmission in random chunks.
+        let mut got = s.push(&junk);
+        let mut pos = 0;
+        for c in chunks.iter().cycle() {
+            if pos >= audio.len() {
+                break;
+            }
+            let end = (pos + c).min(audio.len());
+            got.extend(s.push(&audio[pos..end]));
+            pos = end;
+        }
+        got.extend(s.push(&vec![0.0; rate as usize]));
+        got.extend(s.flush());
+        prop_assert!(
+            got.iter().any(|m| m.payload == payload),
+            "{:?} not found in {:?}",
+            payload,
+            got.iter().map(|m| &m.payload).collect::<Vec<_>>()
+        );
+        Ok(())
+    })
+    .unwrap();
 }
