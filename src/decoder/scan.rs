@@ -41,6 +41,9 @@ fn slot(bin: usize) -> Option<usize> {
     None
 }
 
+/// Prefix-sum slots of the lower and upper bin of each of a marker's 16 pairs.
+type PairSlots = [(Option<usize>, Option<usize>); 16];
+
 const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
 
 impl Scan {
@@ -64,9 +67,21 @@ impl Scan {
         Scan { frames, prefix }
     }
 
+    /// The slots of the 16 pairs of band `fs` at drift `scale` (computed once per band and scale
+    /// rather than once per frame).
+    fn pair_slots(fs: usize, scale: f64) -> PairSlots {
+        let mut out = [(None, None); 16];
+        for (i, o) in out.iter_mut().enumerate() {
+            let lo = ((K * (fs + 2 * i)) as f64 * scale).round() as usize;
+            let hi = ((K * (fs + 2 * i + 1)) as f64 * scale).round() as usize;
+            *o = (slot(lo), slot(hi));
+        }
+        out
+    }
+
     #[inline]
-    fn window(&self, bin: usize, f: usize, w: usize) -> f64 {
-        match slot(bin) {
+    fn window_slot(&self, s: Option<usize>, f: usize, w: usize) -> f64 {
+        match s {
             Some(s) => {
                 let stride = self.frames + 1;
                 let e = (f + w).min(self.frames);
@@ -75,36 +90,39 @@ impl Scan {
             None => 0.0,
         }
     }
-
-    /// Marker score of frames `f..f+w` for band `fs` at drift `scale` (positive: start marker).
-    pub fn score(&self, f: usize, w: usize, fs: usize, scale: f64) -> f32 {
-        pair_score(|bin| self.window(bin, f, w), fs, scale, K)
-    }
 }
 
 /// Soft marker score from summed bin powers: twice the weaker half (pairs 0-7 and 8-15), so that
 /// a band that only half-overlaps another band's marker (DT 24..55 inside 40..71) scores ~0.
 /// `k` is the number of spectrum bins per modem bin (1 for 1024-point spectra, 2 for 2048).
 pub fn pair_score(power: impl Fn(usize) -> f64, fs: usize, scale: f64, k: usize) -> f32 {
+    score_pairs(|i| {
+        let lo = ((k * (fs + 2 * i)) as f64 * scale).round() as usize;
+        let hi = ((k * (fs + 2 * i + 1)) as f64 * scale).round() as usize;
+        (power(lo), power(hi))
+    })
+}
+
+/// The score from the summed powers `(lower bin, upper bin)` of each of the 16 pairs.
+pub fn score_pairs(pair: impl Fn(usize) -> (f64, f64)) -> f32 {
     let mut halves = [0f64; 2];
     let floor = 1e-9;
     for i in 0..16 {
-        let lo = ((k * (fs + 2 * i)) as f64 * scale).round() as usize;
-        let hi = ((k * (fs + 2 * i + 1)) as f64 * scale).round() as usize;
-        let plo = power(lo) + floor;
-        let phi = power(hi) + floor;
+        let (plo, phi) = pair(i);
+        let (plo, phi) = (plo + floor, phi + floor);
         let t = (plo - phi) / (plo + phi);
         halves[i / 8] += if i % 2 == 0 { t } else { -t };
     }
     let (a, b) = (halves[0], halves[1]);
     // Start marker: both halves positive; end marker: both negative.
-    (2.0 * if a >= 0.0 && b >= 0.0 {
+    let v = if a >= 0.0 && b >= 0.0 {
         a.min(b)
     } else if a <= 0.0 && b <= 0.0 {
         a.max(b)
     } else {
         0.0
-    }) as f32
+    };
+    (2.0 * v) as f32
 }
 
 /// A run of windows that look like a marker.
@@ -144,11 +162,21 @@ pub fn find_runs(
     if scan.frames < w {
         return runs;
     }
+    let slots: Vec<(f64, PairSlots)> = scales
+        .iter()
+        .map(|&s| (s, Scan::pair_slots(band, s)))
+        .collect();
     let mut current: Option<MarkerRun> = None;
     for f in 0..=scan.frames - w {
         let mut best = (f32::MIN, 1.0);
-        for &s in scales {
-            let mut v = scan.score(f, w, band, s);
+        for (s, pairs) in &slots {
+            let s = *s;
+            let mut v = score_pairs(|i| {
+                (
+                    scan.window_slot(pairs[i].0, f, w),
+                    scan.window_slot(pairs[i].1, f, w),
+                )
+            });
             if end {
                 v = -v;
             }
