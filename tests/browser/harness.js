@@ -95,25 +95,37 @@ export async function openPage(context, url) {
   return { page, errors };
 }
 
-// Minimal WAV writer (mono 32-bit float) and reader (16-bit PCM or 32-bit float, mono).
-export function floatWav(samples, rate) {
-  const data = Buffer.alloc(samples.length * 4);
-  for (let i = 0; i < samples.length; i++) data.writeFloatLE(samples[i], i * 4);
+// Minimal WAV writers (mono 32-bit float, mono 16-bit PCM) and reader (16-bit PCM or 32-bit float, mono).
+function wavFile(data, rate, tag, bytesPerSample) {
   const h = Buffer.alloc(44);
   h.write('RIFF', 0);
   h.writeUInt32LE(36 + data.length, 4);
   h.write('WAVE', 8);
   h.write('fmt ', 12);
   h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(3, 20);
+  h.writeUInt16LE(tag, 20);
   h.writeUInt16LE(1, 22);
   h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 4, 28);
-  h.writeUInt16LE(4, 32);
-  h.writeUInt16LE(32, 34);
+  h.writeUInt32LE(rate * bytesPerSample, 28);
+  h.writeUInt16LE(bytesPerSample, 32);
+  h.writeUInt16LE(8 * bytesPerSample, 34);
   h.write('data', 36);
   h.writeUInt32LE(data.length, 40);
   return Buffer.concat([h, data]);
+}
+
+export function floatWav(samples, rate) {
+  const data = Buffer.alloc(samples.length * 4);
+  for (let i = 0; i < samples.length; i++) data.writeFloatLE(samples[i], i * 4);
+  return wavFile(data, rate, 3, 4);
+}
+
+export function pcm16Wav(samples, rate) {
+  const data = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) {
+    data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), i * 2);
+  }
+  return wavFile(data, rate, 1, 2);
 }
 
 export function readWav(buf) {

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serve, serveComponent, launch, openPage, floatWav, readWav, ROOT, SCREENSHOTS } from './harness.js';
+import { serve, serveComponent, launch, openPage, floatWav, pcm16Wav, readWav, ROOT, SCREENSHOTS } from './harness.js';
 
 const FSK = process.env.FSK_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'release', 'fsk');
 const work = mkdtempSync(path.join(tmpdir(), 'fsk-web-test-'));
@@ -22,28 +22,6 @@ let pageErrors;
 function metric(name, value) {
   metrics[name] = value;
   console.log(`METRIC ${name} ${value}`);
-}
-
-function pcm16Wav(samples, rate) {
-  const data = Buffer.alloc(samples.length * 2);
-  for (let i = 0; i < samples.length; i++) {
-    data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), i * 2);
-  }
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVE', 8);
-  h.write('fmt ', 12);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 2, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
 }
 
 // A WAV made by our CLI, with `before` and `after` seconds of silence around it.
