@@ -48,8 +48,8 @@ const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
 
 impl Scan {
     /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`.
-    pub fn new(audio: &[f32]) -> Self {
-        let mut analyzer = Analyzer::with_size(SCAN);
+    /// `analyzer` must be a [`SCAN`]-point FFT.
+    pub fn new(audio: &[f32], analyzer: &mut Analyzer) -> Self {
         let frames = audio.len() / SCAN;
         let stride = frames + 1;
         let mut prefix = vec![0f64; SLOTS * stride];

@@ -28,9 +28,20 @@ const TRIES_PER_PROTOCOL: usize = 3;
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
+/// The two FFT sizes the receiver uses, planned once per decode.
+struct Ffts {
+    /// 1024 points: symbols and the end-marker score.
+    frame: Analyzer,
+    /// 2048 points: the marker scan and marker location.
+    wide: Analyzer,
+}
+
 pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
-    let mut an = Analyzer::new();
-    let scan = Scan::new(audio);
+    let mut ffts = Ffts {
+        frame: Analyzer::new(),
+        wide: Analyzer::with_size(SCAN),
+    };
+    let scan = Scan::new(audio, &mut ffts.wide);
     // Candidate markers of every band, strongest first, so that a marker seen faintly through an
     // overlapping band never pre-empts the real one.
     let mut runs: Vec<MarkerRun> = Vec::new();
@@ -71,8 +82,8 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             .iter()
             .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
             .collect();
-        let t0 = locate_marker(audio, &run);
-        if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut an) {
+        let t0 = locate_marker(&mut ffts.wide, audio, &run);
+        if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut ffts) {
             taken.push(span);
             out.push(m);
         }
@@ -161,13 +172,13 @@ fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) ->
 }
 
 /// Is there an end marker starting at `at` (±0.75 frame) with a clear pattern?
-fn end_marker_at(an: &mut Analyzer, seg: &[f32], at: usize, band: usize) -> bool {
-    if end_marker_score(an, seg, at, band) < END_THRESHOLD {
+fn end_marker_at(ffts: &mut Ffts, seg: &[f32], at: usize, band: usize) -> bool {
+    if end_marker_score(&mut ffts.frame, seg, at, band) < END_THRESHOLD {
         return false;
     }
     let lo = at.saturating_sub(4 * FRAME);
     let hi = at + (MARKER_FRAMES + 4) * FRAME;
-    match locate_pattern(seg, band, 1.0, lo, hi, true) {
+    match locate_pattern(&mut ffts.wide, seg, band, 1.0, lo, hi, true) {
         Some((start, strength)) => {
             (start - at as f64).abs() <= 0.75 * FRAME as f64 && strength > 0.15
         }
@@ -180,6 +191,7 @@ fn end_marker_at(an: &mut Analyzer, seg: &[f32], at: usize, band: usize) -> bool
 /// Silence before and data after both contribute ~0, so leading silence does not bias it. Returns
 /// the marker's first sample and its mean strength (1 = a clean marker, ~0 = none).
 fn locate_pattern(
+    an: &mut Analyzer,
     audio: &[f32],
     band: usize,
     scale: f64,
@@ -189,7 +201,6 @@ fn locate_pattern(
 ) -> Option<(f64, f64)> {
     const HOP: usize = 256;
     let hi = hi.min(audio.len());
-    let mut an = Analyzer::with_size(SCAN);
     let mut power = vec![0f32; SCAN / 2];
     // Pair powers of every frame first, to set a floor relative to the loudest pair.
     let mut pairs: Vec<[(f64, f64); 16]> = Vec::with_capacity(hi.saturating_sub(lo) / HOP);
@@ -240,10 +251,10 @@ fn locate_pattern(
 }
 
 /// Start of the marker found by `run`.
-fn locate_marker(audio: &[f32], run: &MarkerRun) -> f64 {
+fn locate_marker(an: &mut Analyzer, audio: &[f32], run: &MarkerRun) -> f64 {
     let lo = run.first.saturating_sub(WINDOW + 1) * SCAN;
     let hi = (run.last + WINDOW + 2) * SCAN + MARKER_FRAMES * FRAME;
-    locate_pattern(audio, run.band, run.scale, lo, hi, false)
+    locate_pattern(an, audio, run.band, run.scale, lo, hi, false)
         .map(|l| l.0)
         .unwrap_or_else(|| run.start_sample(WINDOW))
 }
@@ -255,7 +266,7 @@ struct Attempt {
 
 /// Full decode of protocol `p` with data starting at `tau` in `seg`.
 fn read_message(
-    an: &mut Analyzer,
+    ffts: &mut Ffts,
     seg: &[f32],
     p: &Protocol,
     tau: usize,
@@ -263,7 +274,7 @@ fn read_message(
 ) -> Option<Attempt> {
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let mut nib = Nibbles::default();
-    read_symbols(an, seg, p, tau, header_symbols, &mut nib);
+    read_symbols(&mut ffts.frame, seg, p, tau, header_symbols, &mut nib);
     let (mut head, conf) = nib.bytes();
     head.truncate(HEADER_LEN);
     let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0)?;
@@ -278,7 +289,7 @@ fn read_message(
         return None;
     }
     let mut nib = Nibbles::default();
-    read_symbols(an, seg, p, tau, symbols, &mut nib);
+    read_symbols(&mut ffts.frame, seg, p, tau, symbols, &mut nib);
     let (bytes, conf) = nib.bytes();
     let mut word = bytes[HEADER_LEN..n].to_vec();
     let changed = correct_soft(
@@ -290,7 +301,7 @@ fn read_message(
     // A clean read is its own proof for codes with ≥ 4 parity bytes; anything corrected, or a
     // short code, must also end with an end marker where the length says it ends.
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
-    if !clean && !end_marker_at(an, seg, data_end, p.freq_start) {
+    if !clean && !end_marker_at(ffts, seg, data_end, p.freq_start) {
         return None;
     }
     word.truncate(len);
@@ -309,7 +320,7 @@ fn decode_at(
     t0: f64,
     protos: &[&'static Protocol],
     dss: bool,
-    an: &mut Analyzer,
+    ffts: &mut Ffts,
 ) -> Option<(Message, (f64, f64))> {
     let band = run.band;
     let scale = refine_scale(audio, t0, band, run.scale);
@@ -340,7 +351,7 @@ fn decode_at(
             }
             let tau = tau as usize;
             let mut nib = Nibbles::default();
-            read_symbols(an, &seg, p, tau, hs, &mut nib);
+            read_symbols(&mut ffts.frame, &seg, p, tau, hs, &mut nib);
             let conf: f32 = nib.conf.iter().take(2 * HEADER_LEN).sum();
             ranked.push((conf, pi, tau));
         }
@@ -355,7 +366,7 @@ fn decode_at(
     tries.sort_by(|x, y| y.0.total_cmp(&x.0));
     for &(_, pi, tau) in &tries {
         let p = protos[pi];
-        if let Some(att) = read_message(an, &seg, p, tau, dss) {
+        if let Some(att) = read_message(ffts, &seg, p, tau, dss) {
             let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
             let end = start + (att.frames * FRAME) as f64 / scale;
             let sr = SAMPLE_RATE as f64;
