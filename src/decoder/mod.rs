@@ -137,6 +137,17 @@ pub fn decode_samples(
     sample_rate: u32,
     opts: &DecodeOptions,
 ) -> Result<Vec<Message>, DecodeError> {
+    decode_checked(samples, sample_rate, opts, false)
+}
+
+/// [`decode_samples`]; `in_range` promises finite samples in -1..1 (what [`read_wav`] returns), which
+/// saves a pass over the audio.
+fn decode_checked(
+    samples: &[f32],
+    sample_rate: u32,
+    opts: &DecodeOptions,
+    in_range: bool,
+) -> Result<Vec<Message>, DecodeError> {
     check_options(opts)?;
     let l = &opts.limits;
     if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
@@ -158,7 +169,9 @@ pub fn decode_samples(
     // Samples are defined in -1..1: NaN and infinities (which the resampler must never see) become
     // silence, anything louder is clipped. Copy only when needed.
     let sanitized: Vec<f32>;
-    let samples: &[f32] = if samples.iter().all(|v| v.is_finite() && v.abs() <= 1.0) {
+    // (`abs() <= 1` is false for NaN and infinities; a branch-free fold vectorises.)
+    let in_range = in_range || samples.iter().fold(true, |ok, v| ok & (v.abs() <= 1.0));
+    let samples: &[f32] = if in_range {
         samples
     } else {
         sanitized = samples
@@ -203,10 +216,10 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
     check_options(opts)?;
     let audio = read_wav(bytes, &opts.limits)?;
     let rate = audio.info.sample_rate;
-    let mut messages = decode_samples(&audio.mono(), rate, opts)?;
+    let mut messages = decode_checked(&audio.mono(), rate, opts, true)?;
     if messages.is_empty() && audio.channels.len() > 1 {
         for ch in audio.channels.iter().take(8) {
-            messages = decode_samples(ch, rate, opts)?;
+            messages = decode_checked(ch, rate, opts, true)?;
             if !messages.is_empty() {
                 break;
             }
