@@ -23,45 +23,46 @@ const K: usize = SCAN / FRAME;
 /// drift), and the ultrasound band 320..352, in 2048-point bins.
 const RANGES: [(usize, usize); 2] = [(K * 20, K * 80), (K * 312, K * 360)];
 
-/// Prefix sums (over frames) of the power of the bins in [`RANGES`].
+/// Prefix sums (over frames) of the power of the bins in [`RANGES`], frame-major: row `f` holds
+/// the sums over frames `0..f` of every kept bin, so a window's sums are one row minus another.
 pub struct Scan {
     /// Frames scanned (hop = one frame).
     pub frames: usize,
     prefix: Vec<f64>,
 }
 
-fn slot(bin: usize) -> Option<usize> {
+/// Kept bins per frame.
+const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
+/// The slot that stands for a bin outside [`RANGES`]: always zero power.
+const NO_SLOT: usize = SLOTS;
+
+fn slot(bin: usize) -> usize {
     let mut base = 0;
     for (lo, hi) in RANGES {
         if (lo..hi).contains(&bin) {
-            return Some(base + bin - lo);
+            return base + bin - lo;
         }
         base += hi - lo;
     }
-    None
+    NO_SLOT
 }
 
-/// Prefix-sum slots of the lower and upper bin of each of a marker's 16 pairs.
-type PairSlots = [(Option<usize>, Option<usize>); 16];
-
-const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
+/// Slots of the lower and upper bin of each of a marker's 16 pairs.
+type PairSlots = [(usize, usize); 16];
 
 impl Scan {
     /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`.
     /// `analyzer` must be a [`SCAN`]-point FFT.
     pub fn new(audio: &[f32], analyzer: &mut Analyzer) -> Self {
         let frames = audio.len() / SCAN;
-        let stride = frames + 1;
-        let mut prefix = vec![0f64; SLOTS * stride];
-        let mut power = vec![0f32; SCAN / 2];
+        let mut prefix = vec![0f64; SLOTS * (frames + 1)];
         for f in 0..frames {
-            analyzer.power(&audio[f * SCAN..(f + 1) * SCAN], &mut power);
-            let mut s = 0;
-            for (lo, hi) in RANGES {
-                for &p in &power[lo..hi] {
-                    prefix[s * stride + f + 1] = prefix[s * stride + f] + p as f64;
-                    s += 1;
-                }
+            let spectrum = analyzer.transform(&audio[f * SCAN..(f + 1) * SCAN]);
+            let (done, rest) = prefix.split_at_mut((f + 1) * SLOTS);
+            let (prev, next) = (&done[f * SLOTS..], &mut rest[..SLOTS]);
+            let kept = RANGES.iter().flat_map(|&(lo, hi)| &spectrum[lo..hi]);
+            for ((n, c), &q) in next.iter_mut().zip(kept).zip(prev) {
+                *n = q + (c.re * c.re + c.im * c.im) as f64;
             }
         }
         Scan { frames, prefix }
@@ -70,7 +71,7 @@ impl Scan {
     /// The slots of the 16 pairs of band `fs` at drift `scale` (computed once per band and scale
     /// rather than once per frame).
     fn pair_slots(fs: usize, scale: f64) -> PairSlots {
-        let mut out = [(None, None); 16];
+        let mut out = [(NO_SLOT, NO_SLOT); 16];
         for (i, o) in out.iter_mut().enumerate() {
             let lo = ((K * (fs + 2 * i)) as f64 * scale).round() as usize;
             let hi = ((K * (fs + 2 * i + 1)) as f64 * scale).round() as usize;
@@ -79,16 +80,15 @@ impl Scan {
         out
     }
 
-    #[inline]
-    fn window_slot(&self, s: Option<usize>, f: usize, w: usize) -> f64 {
-        match s {
-            Some(s) => {
-                let stride = self.frames + 1;
-                let e = (f + w).min(self.frames);
-                self.prefix[s * stride + e] - self.prefix[s * stride + f.min(e)]
-            }
-            None => 0.0,
+    /// Summed power of every kept bin over the `w` frames from `f` (`f + w <= frames`), with a
+    /// trailing zero for [`NO_SLOT`].
+    fn window(&self, f: usize, w: usize, out: &mut [f64; SLOTS + 1]) {
+        let a = &self.prefix[f * SLOTS..(f + 1) * SLOTS];
+        let b = &self.prefix[(f + w) * SLOTS..(f + w + 1) * SLOTS];
+        for ((o, &x), &y) in out.iter_mut().zip(b).zip(a) {
+            *o = x - y;
         }
+        out[NO_SLOT] = 0.0;
     }
 }
 
@@ -167,21 +167,32 @@ pub fn find_runs(
         .map(|&s| (s, Scan::pair_slots(band, s)))
         .collect();
     let mut current: Option<MarkerRun> = None;
+    let mut sums = [0f64; SLOTS + 1];
+    // A half is `Σ ±t` over 8 pairs and the score twice the weaker half, so a first half below
+    // `threshold / 2` settles that this scale cannot reach the threshold: skip the second half
+    // (on noise, nearly always).
+    let half_needed = f64::from(threshold) / 2.0;
+    let sign = if end { -1.0 } else { 1.0 };
     for f in 0..=scan.frames - w {
+        scan.window(f, w, &mut sums);
         let mut best = (f32::MIN, 1.0);
         for (s, pairs) in &slots {
-            let s = *s;
-            let mut v = score_pairs(|i| {
-                (
-                    scan.window_slot(pairs[i].0, f, w),
-                    scan.window_slot(pairs[i].1, f, w),
-                )
-            });
-            if end {
-                v = -v;
+            let half = |h: usize| {
+                let mut acc = 0f64;
+                for (i, &(lo, hi)) in pairs[8 * h..8 * h + 8].iter().enumerate() {
+                    let (plo, phi) = (sums[lo] + 1e-9, sums[hi] + 1e-9);
+                    let t = (plo - phi) / (plo + phi);
+                    acc += if i % 2 == 0 { t } else { -t };
+                }
+                sign * acc
+            };
+            let a = half(0);
+            if a < half_needed {
+                continue;
             }
+            let v = (2.0 * a.min(half(1))) as f32;
             if v > best.0 {
-                best = (v, s);
+                best = (v, *s);
             }
         }
         if best.0 >= threshold {
