@@ -143,13 +143,32 @@ pub struct Corrected {
 /// known to be unreliable; out-of-range or duplicate positions are ignored. Corrects `e` errors and
 /// `f` erasures whenever `2e + f <= nsym`.
 pub fn correct(word: &mut [u8], nsym: usize, erasures: &[usize]) -> Result<Corrected, RsError> {
-    let n = word.len();
-    if nsym == 0 || n > MAX_WORD || nsym > n {
+    let synd = syndromes(word, nsym)?;
+    correct_with_syndromes(word, nsym, &synd, erasures)
+}
+
+/// The `nsym` syndromes of `word`, all zero for a code word. They do not depend on the erasures,
+/// so a receiver trying several erasure sets on one word computes them once.
+pub fn syndromes(word: &[u8], nsym: usize) -> Result<Vec<u8>, RsError> {
+    if nsym == 0 || word.len() > MAX_WORD || nsym > word.len() {
         return Err(RsError::BadLength);
     }
-    let synd: Vec<u8> = (0..nsym)
+    Ok((0..nsym)
         .map(|i| eval_hi_first(word, pow_alpha(i)))
-        .collect();
+        .collect())
+}
+
+/// [`correct`] given the word's [`syndromes`].
+pub fn correct_with_syndromes(
+    word: &mut [u8],
+    nsym: usize,
+    synd: &[u8],
+    erasures: &[usize],
+) -> Result<Corrected, RsError> {
+    let n = word.len();
+    if nsym == 0 || n > MAX_WORD || nsym > n || synd.len() != nsym {
+        return Err(RsError::BadLength);
+    }
     if synd.iter().all(|&s| s == 0) {
         return Ok(Corrected { changed: 0 });
     }
@@ -228,12 +247,31 @@ pub fn correct(word: &mut [u8], nsym: usize, erasures: &[usize]) -> Result<Corre
         .collect();
     // Chien search over the positions of this (shortened) word only.
     let mut fixes: Vec<(usize, u8)> = Vec::with_capacity(degree);
+    // Λ(X^-1) at X = α^(n-1-pos), term by term in the log domain: the exponent of term j grows by
+    // j from one position to the next, so each step is an add and a table look-up per term.
+    let mut terms: Vec<(usize, usize)> = lambda
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c != 0)
+        .map(|(j, &c)| {
+            let first = (255 - (n - 1) % 255) % 255; // exponent of X^-1 at pos 0
+            (j, (LOG[c as usize] as usize + j * first) % 255)
+        })
+        .collect();
     for pos in 0..n {
-        let x = pow_alpha(n - 1 - pos);
-        let xinv = inv(x);
-        if eval_lo_first(&lambda, xinv) != 0 {
+        let mut sum = 0u8;
+        for (j, e) in terms.iter_mut() {
+            sum ^= EXP[*e];
+            *e += *j;
+            if *e >= 255 {
+                *e -= 255;
+            }
+        }
+        if sum != 0 {
             continue;
         }
+        let x = pow_alpha(n - 1 - pos);
+        let xinv = inv(x);
         let denom = eval_lo_first(&deriv, xinv);
         if denom == 0 {
             return Err(RsError::TooManyErrors);

@@ -89,7 +89,9 @@ pub fn correct_soft(
     nsym: usize,
     max_erasures: usize,
 ) -> Option<usize> {
-    if let Ok(c) = reed_solomon::correct(word, nsym, &[]) {
+    // The syndromes do not depend on the erasures: compute them once for every trial.
+    let synd = reed_solomon::syndromes(word, nsym).ok()?;
+    if let Ok(c) = reed_solomon::correct_with_syndromes(word, nsym, &synd, &[]) {
         return Some(c.changed);
     }
     let mut order: Vec<usize> = (0..word.len()).collect();
@@ -97,7 +99,12 @@ pub fn correct_soft(
     let mut e = 2;
     while e <= nsym.min(max_erasures) {
         let mut trial = word.to_vec();
-        if let Ok(c) = reed_solomon::correct(&mut trial, nsym, &order[..e.min(order.len())]) {
+        if let Ok(c) = reed_solomon::correct_with_syndromes(
+            &mut trial,
+            nsym,
+            &synd,
+            &order[..e.min(order.len())],
+        ) {
             word.copy_from_slice(&trial);
             return Some(c.changed);
         }
