@@ -200,12 +200,13 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
             }
             None => frame::build_stream(piece, false, opts.dss),
         };
-        out.extend(synth::synthesize(
+        synth::synthesize(
+            &mut out,
             p,
             &stream,
             opts.fixed_length.is_some(),
             opts.volume,
-        ));
+        );
     }
     Ok(out)
 }
