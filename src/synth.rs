@@ -164,3 +164,38 @@ pub fn synthesize(out: &mut Vec<f32>, p: &Protocol, stream: &[u8], fixed: bool, 
         push_symbol(out, &mut bank, &frame::marker_bins(true), MARKER_FRAMES, v);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::PROTOCOLS;
+
+    /// The rotation with its exactness guard must store exactly the bits of ggwave's direct
+    /// expression, for every bin of every protocol.
+    #[test]
+    fn tone_tables_equal_the_direct_sine_bit_for_bit() {
+        let inv_frame = 1.0f32 / FRAME as f32;
+        for p in &PROTOCOLS {
+            let bank = ToneBank::new(p);
+            for r in 0..bank.tables.len() {
+                let table = bank.compute(r);
+                let hz = 46.875f32;
+                let k = r / 2;
+                let base = hz * p.freq_start as f32 + 93.75f32 * k as f32;
+                let freq = base as f64 + if r % 2 == 1 { hz as f64 } else { 0.0 };
+                let cycles = freq * (1.0 / 46.875f64);
+                let phase = std::f64::consts::PI * k as f64 / (8 * p.bytes_per_tx) as f64;
+                for (n, &v) in table.iter().enumerate() {
+                    let x = (n as f32 * inv_frame) as f64;
+                    let direct = ((2.0 * std::f64::consts::PI * x) * cycles + phase).sin() as f32;
+                    assert_eq!(
+                        v.to_bits(),
+                        direct.to_bits(),
+                        "protocol {} bin {r} sample {n}",
+                        p.id
+                    );
+                }
+            }
+        }
+    }
+}
