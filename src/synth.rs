@@ -57,14 +57,10 @@ impl ToneBank {
             if n % ANCHOR == 0 {
                 (s, c) = arg(n).sin_cos();
             }
-            let r = s as f32;
-            let below = (f64::from(r.next_down()) + f64::from(r)) / 2.0;
-            let above = (f64::from(r) + f64::from(r.next_up())) / 2.0;
-            *v = if s - below > GUARD && above - s > GUARD {
-                r
-            } else {
-                arg(n).sin() as f32
-            };
+            // Rounding is monotone: if both ends of [s - GUARD, s + GUARD] round to the same
+            // float, so does every value in between, the exact sine included.
+            let (lo, hi) = ((s - GUARD) as f32, (s + GUARD) as f32);
+            *v = if lo == hi { lo } else { arg(n).sin() as f32 };
             (s, c) = (s * wc + c * ws, c * wc - s * ws);
         }
         t
@@ -125,8 +121,16 @@ pub fn push_symbol(
         let g: Vec<f32> = range.clone().map(gain).collect();
         let mut acc = vec![0f32; g.len()];
         for t in &scaled {
-            for ((a, &g), k) in acc.iter_mut().zip(&g).zip(range.clone()) {
-                *a += t[k % FRAME] * g;
+            // Pieces of the range that stay inside one frame: contiguous in the table.
+            let mut i = 0;
+            while i < g.len() {
+                let n = (range.start + i) % FRAME;
+                let len = (FRAME - n).min(g.len() - i);
+                let (a, gs) = (&mut acc[i..i + len], &g[i..i + len]);
+                for ((a, &g), &v) in a.iter_mut().zip(gs).zip(&t[n..n + len]) {
+                    *a += v * g;
+                }
+                i += len;
             }
         }
         out.extend(acc.iter().map(|a| a * scale));
