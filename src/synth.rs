@@ -48,20 +48,35 @@ impl ToneBank {
         // change the stored bits; otherwise (about 1 sample in 10^4) the exact `sin` decides.
         // Bit-exact by construction, ~20x fewer `sin` calls.
         const ANCHOR: usize = 64;
+        const LANES: usize = FRAME / ANCHOR;
         const GUARD: f64 = 1e-11;
         let step = 2.0 * std::f64::consts::PI * cycles / FRAME as f64;
         let (ws, wc) = step.sin_cos();
-        let mut t = Box::new([0f32; FRAME]);
-        let (mut s, mut c) = (0f64, 1f64);
-        for (n, v) in t.iter_mut().enumerate() {
-            if n % ANCHOR == 0 {
-                (s, c) = arg(n).sin_cos();
+        // The LANES segments of ANCHOR samples rotate independently, side by side (vectorises).
+        let mut s = [0f64; LANES];
+        let mut c = [0f64; LANES];
+        for q in 0..LANES {
+            (s[q], c[q]) = arg(q * ANCHOR).sin_cos();
+        }
+        let mut lo = [0f32; FRAME]; // [j][q]: sample q·ANCHOR + j
+        let mut hi = [0f32; FRAME];
+        for j in 0..ANCHOR {
+            for q in 0..LANES {
+                // Rounding is monotone: if both ends of [s - GUARD, s + GUARD] round to the same
+                // float, so does every value in between, the exact sine included.
+                lo[j * LANES + q] = (s[q] - GUARD) as f32;
+                hi[j * LANES + q] = (s[q] + GUARD) as f32;
+                (s[q], c[q]) = (s[q] * wc + c[q] * ws, c[q] * wc - s[q] * ws);
             }
-            // Rounding is monotone: if both ends of [s - GUARD, s + GUARD] round to the same
-            // float, so does every value in between, the exact sine included.
-            let (lo, hi) = ((s - GUARD) as f32, (s + GUARD) as f32);
-            *v = if lo == hi { lo } else { arg(n).sin() as f32 };
-            (s, c) = (s * wc + c * ws, c * wc - s * ws);
+        }
+        let mut t = Box::new([0f32; FRAME]);
+        for (n, v) in t.iter_mut().enumerate() {
+            let i = (n % ANCHOR) * LANES + n / ANCHOR;
+            *v = if lo[i] == hi[i] {
+                lo[i]
+            } else {
+                arg(n).sin() as f32
+            };
         }
         t
     }
