@@ -48,12 +48,26 @@ pub fn write_wav(samples: &[f32], sample_rate: u32, format: SampleFormat) -> Vec
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len32.to_le_bytes());
     match format {
-        SampleFormat::I16 => samples
-            .iter()
-            .for_each(|&y| out.extend_from_slice(&to_i16(y).to_le_bytes())),
-        SampleFormat::F32 => samples
-            .iter()
-            .for_each(|&y| out.extend_from_slice(&y.to_le_bytes())),
+        SampleFormat::I16 => put::<2>(&mut out, samples, |y| to_i16(y).to_le_bytes()),
+        SampleFormat::F32 => put::<4>(&mut out, samples, f32::to_le_bytes),
     }
     out
+}
+
+/// Append `samples` encoded by `f`, 32 at a time through a stack buffer (one bounds check and one
+/// copy per block instead of per sample; the block loop vectorises).
+fn put<const N: usize>(out: &mut Vec<u8>, samples: &[f32], f: impl Fn(f32) -> [u8; N]) {
+    const BLOCK: usize = 32;
+    let blocks = samples.chunks_exact(BLOCK);
+    let tail = blocks.remainder();
+    let mut buf = [[0u8; N]; BLOCK];
+    for block in blocks {
+        for (b, &y) in buf.iter_mut().zip(block) {
+            *b = f(y);
+        }
+        out.extend_from_slice(buf.as_flattened());
+    }
+    for &y in tail {
+        out.extend_from_slice(&f(y));
+    }
 }
