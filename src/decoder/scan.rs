@@ -12,7 +12,7 @@
 //! valid when the tones are off their bin centres because of clock drift; the drift itself is
 //! handled by evaluating the bins at `round(b·scale)` for a grid of scales.
 
-use super::spectrum::Analyzer;
+use super::spectrum::BinPower;
 use crate::protocol::FRAME;
 
 /// Samples per scan frame (and hop).
@@ -51,18 +51,18 @@ fn slot(bin: usize) -> usize {
 type PairSlots = [(usize, usize); 16];
 
 impl Scan {
-    /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`.
-    /// `analyzer` must be a [`SCAN`]-point FFT.
-    pub fn new(audio: &[f32], analyzer: &mut Analyzer) -> Self {
+    /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`, the kept bins only.
+    pub fn new(audio: &[f32]) -> Self {
         let frames = audio.len() / SCAN;
         let mut prefix = vec![0f64; SLOTS * (frames + 1)];
+        let mut bins = BinPower::new(SCAN, RANGES.iter().flat_map(|&(lo, hi)| lo..hi));
+        let mut power = [0f32; SLOTS];
         for f in 0..frames {
-            let spectrum = analyzer.transform(&audio[f * SCAN..(f + 1) * SCAN]);
+            bins.power(&audio[f * SCAN..(f + 1) * SCAN], &mut power);
             let (done, rest) = prefix.split_at_mut((f + 1) * SLOTS);
             let (prev, next) = (&done[f * SLOTS..], &mut rest[..SLOTS]);
-            let kept = RANGES.iter().flat_map(|&(lo, hi)| &spectrum[lo..hi]);
-            for ((n, c), &q) in next.iter_mut().zip(kept).zip(prev) {
-                *n = q + (c.re * c.re + c.im * c.im) as f64;
+            for ((n, &p), &q) in next.iter_mut().zip(&power).zip(prev) {
+                *n = q + p as f64;
             }
         }
         Scan { frames, prefix }

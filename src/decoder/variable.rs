@@ -41,7 +41,7 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
         frame: Analyzer::new(),
         wide: Analyzer::with_size(SCAN),
     };
-    let scan = Scan::new(audio, &mut ffts.wide);
+    let scan = Scan::new(audio);
     // Candidate markers of every band, strongest first, so that a marker seen faintly through an
     // overlapping band never pre-empts the real one.
     let mut runs: Vec<MarkerRun> = Vec::new();
