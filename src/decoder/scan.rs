@@ -103,17 +103,20 @@ pub fn pair_score(power: impl Fn(usize) -> f64, fs: usize, scale: f64, k: usize)
     })
 }
 
-/// The score from the summed powers `(lower bin, upper bin)` of each of the 16 pairs.
-pub fn score_pairs(pair: impl Fn(usize) -> (f64, f64)) -> f32 {
-    let mut halves = [0f64; 2];
+/// Half `h` (pairs `8h..8h+8`) of the score: `Σ ±(Plo − Phi)/(Plo + Phi)`, + for even pairs.
+fn half_score(pair: impl Fn(usize) -> (f64, f64), h: usize) -> f64 {
     let floor = 1e-9;
-    for i in 0..16 {
+    (8 * h..8 * h + 8).fold(0f64, |acc, i| {
         let (plo, phi) = pair(i);
         let (plo, phi) = (plo + floor, phi + floor);
         let t = (plo - phi) / (plo + phi);
-        halves[i / 8] += if i % 2 == 0 { t } else { -t };
-    }
-    let (a, b) = (halves[0], halves[1]);
+        acc + if i % 2 == 0 { t } else { -t }
+    })
+}
+
+/// The score from the summed powers `(lower bin, upper bin)` of each of the 16 pairs.
+pub fn score_pairs(pair: impl Fn(usize) -> (f64, f64)) -> f32 {
+    let (a, b) = (half_score(&pair, 0), half_score(&pair, 1));
     // Start marker: both halves positive; end marker: both negative.
     let v = if a >= 0.0 && b >= 0.0 {
         a.min(b)
@@ -177,15 +180,7 @@ pub fn find_runs(
         scan.window(f, w, &mut sums);
         let mut best = (f32::MIN, 1.0);
         for (s, pairs) in &slots {
-            let half = |h: usize| {
-                let mut acc = 0f64;
-                for (i, &(lo, hi)) in pairs[8 * h..8 * h + 8].iter().enumerate() {
-                    let (plo, phi) = (sums[lo] + 1e-9, sums[hi] + 1e-9);
-                    let t = (plo - phi) / (plo + phi);
-                    acc += if i % 2 == 0 { t } else { -t };
-                }
-                sign * acc
-            };
+            let half = |h: usize| sign * half_score(|i| (sums[pairs[i].0], sums[pairs[i].1]), h);
             let a = half(0);
             if a < half_needed {
                 continue;

@@ -86,7 +86,7 @@ impl Analyzer {
 /// complex ones and transformed with one complex FFT; the usual split into the spectra of the even
 /// and odd samples is then done only for the bins asked for. realfft does that split for all
 /// `n/2` bins in scalar code, which cost more than the FFT itself in the marker scan (which keeps
-/// 216 of 1024 bins): about 40 % fewer instructions per scan frame (callgrind).
+/// 216 of 1024 bins): a 60 s decode of noise runs 26 % fewer instructions with this (callgrind).
 pub struct BinPower {
     fft: Arc<dyn rustfft::Fft<f32>>,
     buf: Vec<Complex<f32>>,
