@@ -136,16 +136,12 @@ pub fn push_symbol(
         let g: Vec<f32> = range.clone().map(gain).collect();
         let mut acc = vec![0f32; g.len()];
         for t in &scaled {
-            // Pieces of the range that stay inside one frame: contiguous in the table.
-            let mut i = 0;
-            while i < g.len() {
-                let n = (range.start + i) % FRAME;
-                let len = (FRAME - n).min(g.len() - i);
+            for (k, n, len) in frame_pieces(range.clone()) {
+                let i = k - range.start;
                 let (a, gs) = (&mut acc[i..i + len], &g[i..i + len]);
                 for ((a, &g), &v) in a.iter_mut().zip(gs).zip(&t[n..n + len]) {
                     *a += v * g;
                 }
-                i += len;
             }
         }
         out.extend(acc.iter().map(|a| a * scale));
@@ -154,15 +150,25 @@ pub fn push_symbol(
     let up_end = n_begin.min(m);
     let down_start = (n_end + 1).clamp(up_end, m);
     ramp(0..up_end, &|k| k as f32 * inv_ds, out);
-    let mut k = up_end;
-    while k < down_start {
-        // Flat samples from k to the end of its frame (or of the flat region).
-        let n = k % FRAME;
-        let len = (FRAME - n).min(down_start - k);
+    for (_, n, len) in frame_pieces(up_end..down_start) {
         out.extend_from_slice(&flat[n..n + len]);
-        k += len;
     }
     ramp(down_start..m, &|k| (m - k) as f32 * inv_ds, out);
+}
+
+/// `range` (sample positions in a symbol) cut at frame boundaries: `(start, offset in its frame,
+/// length)` per piece, so that each piece is one contiguous slice of a frame-long table.
+fn frame_pieces(range: std::ops::Range<usize>) -> impl Iterator<Item = (usize, usize, usize)> {
+    let mut k = range.start;
+    std::iter::from_fn(move || {
+        (k < range.end).then(|| {
+            let n = k % FRAME;
+            let len = (FRAME - n).min(range.end - k);
+            let piece = (k, n, len);
+            k += len;
+            piece
+        })
+    })
 }
 
 /// Append the float32 samples at 48 kHz of one transmission of an already built stream to `out`.

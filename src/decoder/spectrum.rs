@@ -46,14 +46,6 @@ impl Analyzer {
 
     /// Power of `frame` (`n` samples, or zero-padded) into `power` (up to `n/2` values).
     pub fn power(&mut self, frame: &[f32], power: &mut [f32]) {
-        let spectrum = self.transform(frame);
-        for (p, c) in power.iter_mut().zip(&spectrum[..spectrum.len() - 1]) {
-            *p = c.re * c.re + c.im * c.im;
-        }
-    }
-
-    /// The complex spectrum of `frame` (`n` samples, or zero-padded): `n/2 + 1` bins.
-    pub fn transform(&mut self, frame: &[f32]) -> &[Complex<f32>] {
         let n = frame.len().min(self.n);
         self.input[..n].copy_from_slice(&frame[..n]);
         self.input[n..].iter_mut().for_each(|v| *v = 0.0);
@@ -61,7 +53,9 @@ impl Analyzer {
         let _ = self
             .fft
             .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch);
-        &self.output
+        for (p, c) in power.iter_mut().zip(&self.output[..self.n / 2]) {
+            *p = c.re * c.re + c.im * c.im;
+        }
     }
 
     /// Power of the coherent sum of `count` consecutive frames starting at `start` (samples past

@@ -281,7 +281,8 @@ pub fn read_wav(bytes: &[u8], limits: &Limits) -> Result<Audio, WavError> {
 }
 
 /// The samples of one channel: `N` bytes at offset `at` of every `stride`-byte frame. Mono files
-/// (`stride == N`, the common case) take a loop the compiler can vectorise.
+/// (`stride == N`, the common case) walk constant-size chunks. (Neither loop vectorises; the gain
+/// over the old reader is one format decision per channel instead of per sample.)
 fn convert<const N: usize>(
     data: &[u8],
     stride: usize,
