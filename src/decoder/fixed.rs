@@ -79,7 +79,8 @@ pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<
             }
             let (bytes, conf) = nib.bytes();
             let mut word = bytes[..n].to_vec();
-            if let Some(changed) = correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4))
+            if let Some(changed) =
+                correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4), || true)
             {
                 // How much of the band's power the corrected code word's tones hold: ~1 for a
                 // clean transmission, ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.

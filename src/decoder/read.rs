@@ -83,16 +83,24 @@ pub fn read_symbols(
 /// Erasing all `nsym` positions always "succeeds" (it just recomputes them), and with only 2
 /// check symbols left a random word passes about 5 % of the time, so both receivers keep at least
 /// 4 check symbols unerased (a random word then passes with probability below 1e-3).
+///
+/// `worth_erasing` is asked once, before the first erasure trial: a caller that would reject any
+/// corrected word without some other evidence (the variable-length receiver's end marker) checks
+/// that evidence there, so a wrong candidate fails before its 2·⌊max_erasures/2⌋ trials.
 pub fn correct_soft(
     word: &mut [u8],
     conf: &[f32],
     nsym: usize,
     max_erasures: usize,
+    worth_erasing: impl FnOnce() -> bool,
 ) -> Option<usize> {
     // The syndromes do not depend on the erasures: compute them once for every trial.
     let synd = reed_solomon::syndromes(word, nsym).ok()?;
     if let Ok(c) = reed_solomon::correct_with_syndromes(word, nsym, &synd, &[]) {
         return Some(c.changed);
+    }
+    if nsym.min(max_erasures) < 2 || !worth_erasing() {
+        return None;
     }
     let mut order: Vec<usize> = (0..word.len()).collect();
     order.sort_by(|&a, &b| conf[a].total_cmp(&conf[b]));

@@ -25,12 +25,16 @@ const RANGES: [(usize, usize); 2] = [(K * 20, K * 80), (K * 312, K * 360)];
 
 /// Prefix sums (over frames) of the power of the bins in [`RANGES`], frame-major: row `f` holds
 /// the sums over frames `0..f` of every kept bin, so a window's sums are one row minus another.
+///
+/// A scan may hold only some frames (a strided first pass, or the frames around candidates):
+/// the others count as silent, and a window that covers one is never scored.
 pub struct Scan {
     /// Frames scanned (hop = one frame).
     pub frames: usize,
     prefix: Vec<f64>,
+    /// `held[f]`: how many of the frames `0..f` have a spectrum.
+    held: Vec<u32>,
 }
-
 /// Kept bins per frame.
 const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
 /// The slot that stands for a bin outside [`RANGES`]: always zero power.
@@ -51,21 +55,56 @@ fn slot(bin: usize) -> usize {
 type PairSlots = [(usize, usize); 16];
 
 impl Scan {
-    /// Spectra of the frames `audio[k·2048 .. (k+1)·2048]`, the kept bins only.
-    pub fn new(audio: &[f32]) -> Self {
+    /// Spectra of every `stride`-th frame `audio[k·2048 .. (k+1)·2048]`, the kept bins only:
+    /// frame `j` of this scan is the audio's frame `j·stride` (a first pass at a fraction of the
+    /// cost).
+    pub fn strided(audio: &[f32], stride: usize) -> Self {
+        let stride = stride.max(1);
         let frames = audio.len() / SCAN;
+        Self::build(audio, frames.div_ceil(stride), |j| Some(j * stride))
+    }
+
+    /// Spectra of the frames in `spans` (half-open frame ranges; the rest are not computed).
+    pub fn only(audio: &[f32], spans: &[(usize, usize)]) -> Self {
+        let frames = audio.len() / SCAN;
+        let mut keep = vec![false; frames];
+        for &(a, b) in spans {
+            keep[a.min(frames)..b.min(frames)].fill(true);
+        }
+        Self::build(audio, frames, |f| keep[f].then_some(f))
+    }
+
+    /// `frames` scan frames; frame `j` is the audio frame `source(j)`, or not computed.
+    fn build(audio: &[f32], frames: usize, source: impl Fn(usize) -> Option<usize>) -> Self {
         let mut prefix = vec![0f64; SLOTS * (frames + 1)];
+        let mut held = vec![0u32; frames + 1];
         let mut bins = BinPower::new(SCAN, RANGES.iter().flat_map(|&(lo, hi)| lo..hi));
         let mut power = [0f32; SLOTS];
         for f in 0..frames {
-            bins.power(&audio[f * SCAN..(f + 1) * SCAN], &mut power);
             let (done, rest) = prefix.split_at_mut((f + 1) * SLOTS);
             let (prev, next) = (&done[f * SLOTS..], &mut rest[..SLOTS]);
-            for ((n, &p), &q) in next.iter_mut().zip(&power).zip(prev) {
-                *n = q + p as f64;
+            let frame = source(f).and_then(|k| audio.get(k * SCAN..(k + 1) * SCAN));
+            held[f + 1] = held[f] + u32::from(frame.is_some());
+            match frame {
+                Some(frame) => {
+                    bins.power(frame, &mut power);
+                    for ((n, &p), &q) in next.iter_mut().zip(&power).zip(prev) {
+                        *n = q + p as f64;
+                    }
+                }
+                None => next.copy_from_slice(prev),
             }
         }
-        Scan { frames, prefix }
+        Scan {
+            frames,
+            prefix,
+            held,
+        }
+    }
+
+    /// Whether every frame of the window of `w` frames from `f` has a spectrum.
+    fn complete(&self, f: usize, w: usize) -> bool {
+        (self.held[f + w] - self.held[f]) as usize == w
     }
 
     /// The slots of the 16 pairs of band `fs` at drift `scale` (computed once per band and scale
@@ -177,6 +216,12 @@ pub fn find_runs(
     let half_needed = f64::from(threshold) / 2.0;
     let sign = if end { -1.0 } else { 1.0 };
     for f in 0..=scan.frames - w {
+        if !scan.complete(f, w) {
+            if let Some(r) = current.take() {
+                runs.push(r);
+            }
+            continue;
+        }
         scan.window(f, w, &mut sums);
         let mut best = (f32::MIN, 1.0);
         for (s, pairs) in &slots {
@@ -217,4 +262,88 @@ pub fn find_runs(
         runs.push(r);
     }
     runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{encode, EncodeOptions};
+
+    /// "Hello" in protocol `p` after 3 s of seeded noise, then 3 s more.
+    fn signal(p: u8) -> Vec<f32> {
+        let opts = EncodeOptions {
+            protocol: p,
+            ..Default::default()
+        };
+        let tx = encode(b"Hello", &opts).expect("encode");
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = |n: usize| -> Vec<f32> {
+            (0..n)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    0.05 * ((seed >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+                })
+                .collect()
+        };
+        let mut audio = noise(3 * 48_000);
+        audio.extend(tx.iter().map(|&v| v * 0.5));
+        audio.extend(noise(3 * 48_000));
+        audio
+    }
+
+    /// A strided scan holds exactly the full scan's spectra of its frames, and `only` the full
+    /// scan's windows inside its spans (and never scores a window outside them).
+    #[test]
+    fn partial_scans_agree_with_the_full_scan() {
+        let audio = signal(1);
+        let all = Scan::only(&audio, &[(0, usize::MAX)]);
+        let half = Scan::strided(&audio, 2);
+        assert_eq!(half.frames, all.frames.div_ceil(2));
+        let (mut a, mut b) = ([0f64; SLOTS + 1], [0f64; SLOTS + 1]);
+        // Window sums are differences of prefix sums: equal up to their rounding.
+        let close = |a: &[f64], b: &[f64]| {
+            a.iter()
+                .zip(b)
+                .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1.0))
+        };
+        for j in 0..half.frames {
+            half.window(j, 1, &mut a);
+            all.window(2 * j, 1, &mut b);
+            assert!(close(&a, &b), "frame {j}");
+        }
+        let some = Scan::only(&audio, &[(10, 30), (50, 60)]);
+        for f in 0..=all.frames - 5 {
+            let inside = (10..=25).contains(&f) || (50..=55).contains(&f);
+            assert_eq!(some.complete(f, 5), inside, "window {f}");
+            if inside {
+                some.window(f, 5, &mut a);
+                all.window(f, 5, &mut b);
+                assert!(close(&a, &b), "window {f}");
+            }
+        }
+    }
+
+    /// The first pass finds the marker: the full scan's runs of this band lie inside its spans.
+    #[test]
+    fn the_strided_pass_sees_the_marker() {
+        for p in [0u8, 1, 2, 7] {
+            let audio = signal(p);
+            let band = crate::protocol::Protocol::by_id(p)
+                .expect("protocol")
+                .freq_start;
+            let all = Scan::only(&audio, &[(0, usize::MAX)]);
+            let full = find_runs(&all, band, 5, 5.0, &[1.0], false);
+            assert_eq!(full.len(), 1, "protocol {p}: {full:?}");
+            // The receiver's first pass: windows of 4 strided frames (7 frames wide), threshold 3.
+            let coarse = find_runs(&Scan::strided(&audio, 2), band, 4, 3.0, &[1.0], false);
+            assert!(
+                coarse
+                    .iter()
+                    .any(|c| 2 * c.first <= full[0].last && full[0].first <= 2 * c.last + 7),
+                "protocol {p}: {coarse:?} vs {full:?}"
+            );
+        }
+    }
 }
