@@ -2,8 +2,10 @@
 //! ggwave: `bench_table DIR [MIN_SECONDS]`. DIR holds `payload.bin` (140 bytes), `hello.wav`,
 //! `long.wav`, `noise.wav` and `hello44.wav`. Each operation runs single-threaded, repeated until
 //! MIN_SECONDS (default 2) have passed and at least 5 times; prints one JSON object with the median
-//! and minimum wall time per operation in milliseconds and how many messages it found.
-use fskhttp::{decode_wav, encode, DecodeOptions, EncodeOptions};
+//! and minimum wall time per operation in milliseconds and how many messages it found. Each decode
+//! is timed twice: from the WAV file's bytes, and (`<op>/samples`) from its float32 samples, the
+//! input ggwave's decoder is given.
+use fskhttp::{decode_samples, decode_wav, encode, read_wav, DecodeOptions, EncodeOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -51,6 +53,15 @@ fn main() {
             decode_wav(black_box(&bytes), &opts).unwrap().messages.len()
         });
         rows.push((name, r));
+        // The same decode from float32 samples, as ggwave is given them (parsing not timed).
+        let audio = read_wav(&bytes, &opts.limits).unwrap();
+        let (samples, rate) = (audio.mono().into_owned(), audio.info.sample_rate);
+        let r = time(min, || {
+            decode_samples(black_box(&samples), rate, &opts)
+                .unwrap()
+                .len()
+        });
+        rows.push((samples_name(name), r));
     }
     let body: Vec<String> = rows
         .iter()
@@ -59,4 +70,14 @@ fn main() {
         })
         .collect();
     println!("{{{}}}", body.join(","));
+}
+
+/// The row name of a decode from samples: `decode_x` → `decode_x/samples`.
+fn samples_name(name: &'static str) -> &'static str {
+    match name {
+        "decode_hello_p1" => "decode_hello_p1/samples",
+        "decode_140_p1" => "decode_140_p1/samples",
+        "decode_noise_60s" => "decode_noise_60s/samples",
+        _ => "decode_hello_p1_44k/samples",
+    }
 }

@@ -89,9 +89,10 @@ def main():
     print(f"Speed, one run on {os.uname().nodename} ({os.cpu_count()} CPUs), "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, code at {git_state()}. Median wall time per operation, "
           "single-threaded, in process; 'msgs' = messages found.\n")
-    print("| operation | ours ms (msgs) | ggwave py ms, 1024-sample chunks (msgs) | ggwave py ms, "
-          "whole buffer (msgs) | ggwave / ours | same, fastest runs | ggwave CLI process (README) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| operation | ours ms (msgs) | ours from float32 ms | ggwave py ms, 1024-sample chunks "
+          "(msgs) | ggwave py ms, whole buffer (msgs) | ggwave / ours | same, fastest runs | "
+          "ggwave / ours, both from float32 | ggwave CLI process (README) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for op, label in LABELS.items():
         o = ours[op]
         if op.startswith("encode"):
@@ -105,12 +106,16 @@ def main():
         msgs = "" if op.startswith("encode") else f" ({o['found']})"
         c1 = f"{g1['median_ms']:.2f}" + ("" if op.startswith("encode") else f" ({g1['found']})")
         cw = f"{gw['median_ms']:.2f} ({gw['found']})" if gw else "-"
-        print(f"| {label} | {o['median_ms']:.2f}{msgs} | {c1} | {cw} | {ratio:.1f}x | "
-              f"{ratio_min:.1f}x | {CLI_MS[op]} ms |")
+        f32 = ours.get(op + "/samples")
+        of = f"{f32['median_ms']:.2f}" if f32 else "-"
+        rf = f"{best / f32['median_ms']:.1f}x" if f32 else "-"
+        print(f"| {label} | {o['median_ms']:.2f}{msgs} | {of} | {c1} | {cw} | {ratio:.1f}x | "
+              f"{ratio_min:.1f}x | {rf} | {CLI_MS[op]} ms |")
     print("\nggwave / ours = ggwave's faster feeding (1024-chunk or whole buffer) divided by ours, "
           "medians; 'fastest runs' = the same ratio of minimum times (less sensitive to a shared "
-          "machine); goal >= 3x. Ours includes parsing the WAV file; ggwave is handed float32 "
-          "samples (conversion not timed). ggwave's decode of the 44.1 kHz file in 1024-sample chunks is its "
+          "machine); goal >= 3x. 'ours' includes parsing the WAV file, while ggwave is handed float32 "
+          "samples (conversion not timed); 'ours from float32' is our decoder given those same "
+          "float32 samples (the like-for-like input), and the 'both from float32' ratio uses it. ggwave's decode of the 44.1 kHz file in 1024-sample chunks is its "
           "ggwave-from-file path (PROTOCOL.md section 10.6).")
 
 

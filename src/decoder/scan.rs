@@ -23,18 +23,62 @@ const K: usize = SCAN / FRAME;
 /// drift), and the ultrasound band 320..352, in 2048-point bins.
 const RANGES: [(usize, usize); 2] = [(K * 20, K * 80), (K * 312, K * 360)];
 
-/// Prefix sums (over frames) of the power of the bins in [`RANGES`], frame-major: row `f` holds
-/// the sums over frames `0..f` of every kept bin, so a window's sums are one row minus another.
+/// The power of the bins in [`RANGES`] of the frames `audio[k·2048 .. (k+1)·2048]`, computed
+/// when first asked for and kept, so that the full pass reuses the first pass's frames.
+pub struct Spectra<'a> {
+    audio: &'a [f32],
+    /// Whole frames in the audio.
+    pub frames: usize,
+    power: Vec<f32>,
+    have: Vec<bool>,
+    bins: BinPower,
+}
+
+impl<'a> Spectra<'a> {
+    /// Nothing computed yet.
+    pub fn new(audio: &'a [f32]) -> Self {
+        let frames = audio.len() / SCAN;
+        Spectra {
+            audio,
+            frames,
+            power: vec![0f32; frames * SLOTS],
+            have: vec![false; frames],
+            bins: BinPower::new(SCAN, RANGES.iter().flat_map(|&(lo, hi)| lo..hi)),
+        }
+    }
+
+    /// Compute the given frames (those not computed yet; frames past the end are ignored).
+    fn compute(&mut self, frames: impl IntoIterator<Item = usize>) {
+        for k in frames {
+            if k < self.frames && !self.have[k] {
+                let out = &mut self.power[k * SLOTS..(k + 1) * SLOTS];
+                self.bins.power(&self.audio[k * SCAN..(k + 1) * SCAN], out);
+                self.have[k] = true;
+            }
+        }
+    }
+
+    fn get(&self, k: usize) -> Option<&[f32]> {
+        (k < self.frames && self.have[k]).then(|| &self.power[k * SLOTS..(k + 1) * SLOTS])
+    }
+}
+
+/// Prefix sums (over frames) of the power of the bins in [`RANGES`], frame-major, so that a
+/// window's sums are one row minus another.
 ///
-/// A scan may hold only some frames (a strided first pass, or the frames around candidates):
-/// the others count as silent, and a window that covers one is never scored.
+/// A scan may hold only some frames (a strided first pass, or the frames around candidates): each
+/// run of consecutive held frames has its own rows (from zero), and a window that covers a frame
+/// not held is never scored.
 pub struct Scan {
     /// Frames scanned (hop = one frame).
     pub frames: usize,
     prefix: Vec<f64>,
-    /// `held[f]`: how many of the frames `0..f` have a spectrum.
+    /// `row[f]`: the prefix row of the boundary before frame `f` (when a held frame touches it).
+    row: Vec<u32>,
+    /// `held[f]`: how many of the frames `0..f` are held.
     held: Vec<u32>,
 }
+
 /// Kept bins per frame.
 const SLOTS: usize = (RANGES[0].1 - RANGES[0].0) + (RANGES[1].1 - RANGES[1].0);
 /// The slot that stands for a bin outside [`RANGES`]: always zero power.
@@ -55,49 +99,54 @@ fn slot(bin: usize) -> usize {
 type PairSlots = [(usize, usize); 16];
 
 impl Scan {
-    /// Spectra of every `stride`-th frame `audio[k·2048 .. (k+1)·2048]`, the kept bins only:
-    /// frame `j` of this scan is the audio's frame `j·stride` (a first pass at a fraction of the
-    /// cost).
-    pub fn strided(audio: &[f32], stride: usize) -> Self {
+    /// Every `stride`-th frame: frame `j` of this scan is the audio's frame `j·stride` (a first
+    /// pass at a fraction of the cost).
+    pub fn strided(spectra: &mut Spectra, stride: usize) -> Self {
         let stride = stride.max(1);
-        let frames = audio.len() / SCAN;
-        Self::build(audio, frames.div_ceil(stride), |j| Some(j * stride))
+        spectra.compute((0..spectra.frames).step_by(stride));
+        Self::build(spectra, spectra.frames.div_ceil(stride), |j| j * stride)
     }
 
-    /// Spectra of the frames in `spans` (half-open frame ranges; the rest are not computed).
-    pub fn only(audio: &[f32], spans: &[(usize, usize)]) -> Self {
-        let frames = audio.len() / SCAN;
+    /// The frames in `spans` (half-open frame ranges); the others are not held.
+    pub fn only(spectra: &mut Spectra, spans: &[(usize, usize)]) -> Self {
+        let frames = spectra.frames;
         let mut keep = vec![false; frames];
         for &(a, b) in spans {
             keep[a.min(frames)..b.min(frames)].fill(true);
         }
-        Self::build(audio, frames, |f| keep[f].then_some(f))
+        spectra.compute((0..frames).filter(|&f| keep[f]));
+        Self::build(spectra, frames, |f| f)
     }
 
-    /// `frames` scan frames; frame `j` is the audio frame `source(j)`, or not computed.
-    fn build(audio: &[f32], frames: usize, source: impl Fn(usize) -> Option<usize>) -> Self {
-        let mut prefix = vec![0f64; SLOTS * (frames + 1)];
+    /// `frames` scan frames; frame `j` is the audio frame `source(j)`, held when computed.
+    fn build(spectra: &Spectra, frames: usize, source: impl Fn(usize) -> usize) -> Self {
+        const NONE: u32 = u32::MAX;
+        // At most a row per held frame and one per run of them (pages never touched cost nothing).
+        let n = (0..frames).filter(|&f| spectra.get(source(f)).is_some()).count();
+        let mut prefix: Vec<f64> = Vec::with_capacity(2 * n * SLOTS);
+        let mut row = vec![NONE; frames + 1];
         let mut held = vec![0u32; frames + 1];
-        let mut bins = BinPower::new(SCAN, RANGES.iter().flat_map(|&(lo, hi)| lo..hi));
-        let mut power = [0f32; SLOTS];
         for f in 0..frames {
-            let (done, rest) = prefix.split_at_mut((f + 1) * SLOTS);
-            let (prev, next) = (&done[f * SLOTS..], &mut rest[..SLOTS]);
-            let frame = source(f).and_then(|k| audio.get(k * SCAN..(k + 1) * SCAN));
-            held[f + 1] = held[f] + u32::from(frame.is_some());
-            match frame {
-                Some(frame) => {
-                    bins.power(frame, &mut power);
-                    for ((n, &p), &q) in next.iter_mut().zip(&power).zip(prev) {
-                        *n = q + p as f64;
-                    }
+            let power = spectra.get(source(f));
+            held[f + 1] = held[f] + u32::from(power.is_some());
+            if let Some(power) = power {
+                if row[f] == NONE {
+                    row[f] = (prefix.len() / SLOTS) as u32;
+                    prefix.resize(prefix.len() + SLOTS, 0.0);
                 }
-                None => next.copy_from_slice(prev),
+                let prev = row[f] as usize * SLOTS;
+                prefix.extend_from_within(prev..prev + SLOTS);
+                let next = prefix.len() - SLOTS;
+                for (n, &p) in prefix[next..].iter_mut().zip(power) {
+                    *n += p as f64;
+                }
+                row[f + 1] = (next / SLOTS) as u32;
             }
         }
         Scan {
             frames,
             prefix,
+            row,
             held,
         }
     }
@@ -122,8 +171,9 @@ impl Scan {
     /// Summed power of every kept bin over the `w` frames from `f` (`f + w <= frames`), with a
     /// trailing zero for [`NO_SLOT`].
     fn window(&self, f: usize, w: usize, out: &mut [f64; SLOTS + 1]) {
-        let a = &self.prefix[f * SLOTS..(f + 1) * SLOTS];
-        let b = &self.prefix[(f + w) * SLOTS..(f + w + 1) * SLOTS];
+        let (ra, rb) = (self.row[f] as usize, self.row[f + w] as usize);
+        let a = &self.prefix[ra * SLOTS..(ra + 1) * SLOTS];
+        let b = &self.prefix[rb * SLOTS..(rb + 1) * SLOTS];
         for ((o, &x), &y) in out.iter_mut().zip(b).zip(a) {
             *o = x - y;
         }
@@ -298,8 +348,9 @@ mod tests {
     #[test]
     fn partial_scans_agree_with_the_full_scan() {
         let audio = signal(1);
-        let all = Scan::only(&audio, &[(0, usize::MAX)]);
-        let half = Scan::strided(&audio, 2);
+        let mut spectra = Spectra::new(&audio);
+        let all = Scan::only(&mut spectra, &[(0, usize::MAX)]);
+        let half = Scan::strided(&mut Spectra::new(&audio), 2);
         assert_eq!(half.frames, all.frames.div_ceil(2));
         let (mut a, mut b) = ([0f64; SLOTS + 1], [0f64; SLOTS + 1]);
         // Window sums are differences of prefix sums: equal up to their rounding.
@@ -313,7 +364,7 @@ mod tests {
             all.window(2 * j, 1, &mut b);
             assert!(close(&a, &b), "frame {j}");
         }
-        let some = Scan::only(&audio, &[(10, 30), (50, 60)]);
+        let some = Scan::only(&mut Spectra::new(&audio), &[(10, 30), (50, 60)]);
         for f in 0..=all.frames - 5 {
             let inside = (10..=25).contains(&f) || (50..=55).contains(&f);
             assert_eq!(some.complete(f, 5), inside, "window {f}");
@@ -333,11 +384,12 @@ mod tests {
             let band = crate::protocol::Protocol::by_id(p)
                 .expect("protocol")
                 .freq_start;
-            let all = Scan::only(&audio, &[(0, usize::MAX)]);
+            let all = Scan::only(&mut Spectra::new(&audio), &[(0, usize::MAX)]);
             let full = find_runs(&all, band, 5, 5.0, &[1.0], false);
             assert_eq!(full.len(), 1, "protocol {p}: {full:?}");
             // The receiver's first pass: windows of 4 strided frames (7 frames wide), threshold 3.
-            let coarse = find_runs(&Scan::strided(&audio, 2), band, 4, 3.0, &[1.0], false);
+            let first = Scan::strided(&mut Spectra::new(&audio), 2);
+            let coarse = find_runs(&first, band, 4, 3.0, &[1.0], false);
             assert!(
                 coarse
                     .iter()

@@ -1,7 +1,7 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
 use super::read::{correct_soft, read_symbols, Nibbles};
-use super::scan::{find_runs, pair_score, MarkerRun, Scan, SCAN};
+use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
 use crate::frame::{self, ecc_len, HEADER_LEN};
@@ -67,8 +67,9 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             (band, scales)
         })
         .collect();
-    let spans = candidate_spans(audio, &bands);
-    let scan = Scan::only(audio, &spans);
+    let mut spectra = Spectra::new(audio);
+    let spans = candidate_spans(&mut spectra, &bands);
+    let scan = Scan::only(&mut spectra, &spans);
     // Candidate markers of every band, strongest first, so that a marker seen faintly through an
     // overlapping band never pre-empts the real one.
     let mut runs: Vec<MarkerRun> = Vec::new();
@@ -110,8 +111,8 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
 /// The first pass: the marker score over every other scan frame, at a lower threshold. Only the
 /// frames around what it finds get the full scan, so a long recording without messages costs
 /// little more than half the spectra. Returns half-open frame spans.
-fn candidate_spans(audio: &[f32], bands: &[(usize, &[f64])]) -> Vec<(usize, usize)> {
-    let coarse = Scan::strided(audio, COARSE_STRIDE);
+fn candidate_spans(spectra: &mut Spectra, bands: &[(usize, &[f64])]) -> Vec<(usize, usize)> {
+    let coarse = Scan::strided(spectra, COARSE_STRIDE);
     let mut spans = Vec::new();
     for &(band, scales) in bands {
         for r in find_runs(
