@@ -35,15 +35,15 @@ pub struct Spectra<'a> {
 }
 
 impl<'a> Spectra<'a> {
-    /// Nothing computed yet.
-    pub fn new(audio: &'a [f32]) -> Self {
+    /// Nothing computed yet; `plan` is any 2048-point [`BinPower`] (its FFT plan is shared).
+    pub fn new(audio: &'a [f32], plan: &BinPower) -> Self {
         let frames = audio.len() / SCAN;
         Spectra {
             audio,
             frames,
             power: vec![0f32; frames * SLOTS],
             have: vec![false; frames],
-            bins: BinPower::new(SCAN, RANGES.iter().flat_map(|&(lo, hi)| lo..hi)),
+            bins: plan.sharing(RANGES.iter().flat_map(|&(lo, hi)| lo..hi)),
         }
     }
 
@@ -122,7 +122,9 @@ impl Scan {
     fn build(spectra: &Spectra, frames: usize, source: impl Fn(usize) -> usize) -> Self {
         const NONE: u32 = u32::MAX;
         // At most a row per held frame and one per run of them (pages never touched cost nothing).
-        let n = (0..frames).filter(|&f| spectra.get(source(f)).is_some()).count();
+        let n = (0..frames)
+            .filter(|&f| spectra.get(source(f)).is_some())
+            .count();
         let mut prefix: Vec<f64> = Vec::with_capacity(2 * n * SLOTS);
         let mut row = vec![NONE; frames + 1];
         let mut held = vec![0u32; frames + 1];
@@ -348,9 +350,10 @@ mod tests {
     #[test]
     fn partial_scans_agree_with_the_full_scan() {
         let audio = signal(1);
-        let mut spectra = Spectra::new(&audio);
+        let plan = BinPower::new(SCAN, []);
+        let mut spectra = Spectra::new(&audio, &plan);
         let all = Scan::only(&mut spectra, &[(0, usize::MAX)]);
-        let half = Scan::strided(&mut Spectra::new(&audio), 2);
+        let half = Scan::strided(&mut Spectra::new(&audio, &plan), 2);
         assert_eq!(half.frames, all.frames.div_ceil(2));
         let (mut a, mut b) = ([0f64; SLOTS + 1], [0f64; SLOTS + 1]);
         // Window sums are differences of prefix sums: equal up to their rounding.
@@ -364,7 +367,7 @@ mod tests {
             all.window(2 * j, 1, &mut b);
             assert!(close(&a, &b), "frame {j}");
         }
-        let some = Scan::only(&mut Spectra::new(&audio), &[(10, 30), (50, 60)]);
+        let some = Scan::only(&mut Spectra::new(&audio, &plan), &[(10, 30), (50, 60)]);
         for f in 0..=all.frames - 5 {
             let inside = (10..=25).contains(&f) || (50..=55).contains(&f);
             assert_eq!(some.complete(f, 5), inside, "window {f}");
@@ -379,16 +382,17 @@ mod tests {
     /// The first pass finds the marker: the full scan's runs of this band lie inside its spans.
     #[test]
     fn the_strided_pass_sees_the_marker() {
+        let plan = BinPower::new(SCAN, []);
         for p in [0u8, 1, 2, 7] {
             let audio = signal(p);
             let band = crate::protocol::Protocol::by_id(p)
                 .expect("protocol")
                 .freq_start;
-            let all = Scan::only(&mut Spectra::new(&audio), &[(0, usize::MAX)]);
+            let all = Scan::only(&mut Spectra::new(&audio, &plan), &[(0, usize::MAX)]);
             let full = find_runs(&all, band, 5, 5.0, &[1.0], false);
             assert_eq!(full.len(), 1, "protocol {p}: {full:?}");
             // The receiver's first pass: windows of 4 strided frames (7 frames wide), threshold 3.
-            let first = Scan::strided(&mut Spectra::new(&audio), 2);
+            let first = Scan::strided(&mut Spectra::new(&audio, &plan), 2);
             let coarse = find_runs(&first, band, 4, 3.0, &[1.0], false);
             assert!(
                 coarse

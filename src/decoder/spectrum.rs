@@ -92,24 +92,39 @@ pub struct BinPower {
 impl BinPower {
     /// Plan for `n`-point frames (`n` even) and the given bins (each below `n/2`).
     pub fn new(n: usize, bins: impl IntoIterator<Item = usize>) -> Self {
-        let m = n / 2;
-        let fft = rustfft::FftPlanner::<f32>::new().plan_fft_forward(m);
+        let fft = rustfft::FftPlanner::<f32>::new().plan_fft_forward(n / 2);
+        Self::with_plan(fft, bins)
+    }
+
+    /// The same frame size and FFT plan (planning is a good part of a short decode), other bins.
+    pub fn sharing(&self, bins: impl IntoIterator<Item = usize>) -> Self {
+        Self::with_plan(Arc::clone(&self.fft), bins)
+    }
+
+    fn with_plan(fft: Arc<dyn rustfft::Fft<f32>>, bins: impl IntoIterator<Item = usize>) -> Self {
+        let m = fft.len();
         let scratch = vec![Complex::default(); fft.get_inplace_scratch_len()];
-        let bins = bins
-            .into_iter()
-            .filter(|&k| k < m)
-            .map(|k| {
-                let angle = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
-                let w = Complex::new(angle.cos() as f32, angle.sin() as f32);
-                (k, (m - k) % m, w)
-            })
-            .collect();
-        BinPower {
+        let mut out = BinPower {
             fft,
             buf: vec![Complex::default(); m],
             scratch,
-            bins,
-        }
+            bins: Vec::new(),
+        };
+        out.retarget(bins);
+        out
+    }
+
+    /// Ask for other bins (each below `n/2`) from now on.
+    pub fn retarget(&mut self, bins: impl IntoIterator<Item = usize>) {
+        let m = self.buf.len();
+        let n = 2 * m;
+        self.bins.clear();
+        self.bins
+            .extend(bins.into_iter().filter(|&k| k < m).map(|k| {
+                let angle = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
+                let w = Complex::new(angle.cos() as f32, angle.sin() as f32);
+                (k, (m - k) % m, w)
+            }));
     }
 
     /// `|X[k]|²` of `frame` (zero-padded to `n`) for each requested bin, in the order given.

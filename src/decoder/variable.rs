@@ -2,7 +2,7 @@
 
 use super::read::{correct_soft, read_symbols, Nibbles};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
-use super::spectrum::{Analyzer, BINS};
+use super::spectrum::{Analyzer, BinPower, BINS};
 use super::Message;
 use crate::frame::{self, ecc_len, HEADER_LEN};
 use crate::protocol::{
@@ -41,14 +41,14 @@ const BANDS: [usize; 3] = [40, 320, 24];
 struct Ffts {
     /// 1024 points: symbols and the end-marker score.
     frame: Analyzer,
-    /// 2048 points: the marker scan and marker location.
-    wide: Analyzer,
+    /// 2048 points, a few bins: marker location (its plan also serves the marker scan).
+    wide: BinPower,
 }
 
 pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
     let mut ffts = Ffts {
         frame: Analyzer::new(),
-        wide: Analyzer::with_size(SCAN),
+        wide: BinPower::new(SCAN, []),
     };
     let bands: Vec<(usize, &[f64])> = BANDS
         .into_iter()
@@ -67,7 +67,7 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             (band, scales)
         })
         .collect();
-    let mut spectra = Spectra::new(audio);
+    let mut spectra = Spectra::new(audio, &ffts.wide);
     let spans = candidate_spans(&mut spectra, &bands);
     let scan = Scan::only(&mut spectra, &spans);
     // Candidate markers of every band, strongest first, so that a marker seen faintly through an
@@ -233,7 +233,7 @@ fn end_marker_at(ffts: &mut Ffts, seg: &[f32], at: usize, band: usize) -> bool {
 /// Silence before and data after both contribute ~0, so leading silence does not bias it. Returns
 /// the marker's first sample and its mean strength (1 = a clean marker, ~0 = none).
 fn locate_pattern(
-    an: &mut Analyzer,
+    an: &mut BinPower,
     audio: &[f32],
     band: usize,
     scale: f64,
@@ -243,7 +243,9 @@ fn locate_pattern(
 ) -> Option<(f64, f64)> {
     const HOP: usize = 256;
     let hi = hi.min(audio.len());
-    let mut power = vec![0f32; SCAN / 2];
+    // The 32 bins of the 16 pairs: (lower, upper) of pair i at 2i, 2i + 1.
+    an.retarget((0..32).map(|j| ((2 * (band + j)) as f64 * scale).round() as usize));
+    let mut power = [0f32; 32];
     // Pair powers of every frame first, to set a floor relative to the loudest pair.
     let mut pairs: Vec<[(f64, f64); 16]> = Vec::with_capacity(hi.saturating_sub(lo) / HOP);
     let mut s = lo;
@@ -251,9 +253,7 @@ fn locate_pattern(
         an.power(&audio[s..s + SCAN], &mut power);
         let mut row = [(0f64, 0f64); 16];
         for (i, r) in row.iter_mut().enumerate() {
-            let b0 = ((2 * (band + 2 * i)) as f64 * scale).round() as usize;
-            let b1 = ((2 * (band + 2 * i + 1)) as f64 * scale).round() as usize;
-            *r = (power[b0] as f64, power[b1] as f64);
+            *r = (power[2 * i] as f64, power[2 * i + 1] as f64);
         }
         pairs.push(row);
         s += HOP;
@@ -293,7 +293,7 @@ fn locate_pattern(
 }
 
 /// Start of the marker found by `run`.
-fn locate_marker(an: &mut Analyzer, audio: &[f32], run: &MarkerRun) -> f64 {
+fn locate_marker(an: &mut BinPower, audio: &[f32], run: &MarkerRun) -> f64 {
     let lo = run.first.saturating_sub(WINDOW + 1) * SCAN;
     let hi = (run.last + WINDOW + 2) * SCAN + MARKER_FRAMES * FRAME;
     locate_pattern(an, audio, run.band, run.scale, lo, hi, false)
