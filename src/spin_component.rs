@@ -99,6 +99,8 @@ fn read_request(
         max_body_bytes: limit,
         ..Config::default()
     };
+    // The declared length (already checked against the limit) sizes the buffer once.
+    let mut expected = 0usize;
     for (name, value) in req.headers().entries() {
         if name.eq_ignore_ascii_case("content-length") {
             let declared = std::str::from_utf8(&value)
@@ -107,6 +109,7 @@ fn read_request(
             if let Some(n) = declared.filter(|&n| n > limit as u64) {
                 return Err(fail(too_large(n, &cfg)));
             }
+            expected = declared.map_or(0, |n| n as usize);
         }
         if let (Ok(n), Ok(v)) = (
             ::http::HeaderName::from_bytes(name.as_bytes()),
@@ -115,7 +118,7 @@ fn read_request(
             builder = builder.header(n, v);
         }
     }
-    let mut body = Vec::new();
+    let mut body = Vec::with_capacity(expected);
     let incoming = req
         .consume()
         .map_err(|_| fail(ApiError::bad("Invalid request", "the body cannot be read")))?;
