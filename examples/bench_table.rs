@@ -40,7 +40,7 @@ fn main() {
             ..Default::default()
         };
         let r = time(min, || encode(black_box(&payload), &eo).unwrap().len());
-        rows.push((name, r));
+        rows.push((name.to_string(), r));
     }
     for (name, file) in [
         ("decode_hello_p1", "hello.wav"),
@@ -52,7 +52,7 @@ fn main() {
         let r = time(min, || {
             decode_wav(black_box(&bytes), &opts).unwrap().messages.len()
         });
-        rows.push((name, r));
+        rows.push((name.to_string(), r));
         // The same decode from float32 samples, as ggwave is given them (parsing not timed).
         let audio = read_wav(&bytes, &opts.limits).unwrap();
         let (samples, rate) = (audio.mono().into_owned(), audio.info.sample_rate);
@@ -61,7 +61,7 @@ fn main() {
                 .unwrap()
                 .len()
         });
-        rows.push((samples_name(name), r));
+        rows.push((format!("{name}/samples"), r));
     }
     let body: Vec<String> = rows
         .iter()
@@ -70,14 +70,4 @@ fn main() {
         })
         .collect();
     println!("{{{}}}", body.join(","));
-}
-
-/// The row name of a decode from samples: `decode_x` → `decode_x/samples`.
-fn samples_name(name: &'static str) -> &'static str {
-    match name {
-        "decode_hello_p1" => "decode_hello_p1/samples",
-        "decode_140_p1" => "decode_140_p1/samples",
-        "decode_noise_60s" => "decode_noise_60s/samples",
-        _ => "decode_hello_p1_44k/samples",
-    }
 }
