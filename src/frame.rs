@@ -1,5 +1,5 @@
 //! The byte stream of one transmission: `[L, h1, h2] ++ payload ++ parity` in variable-length
-//! mode, `payload' ++ parity` in fixed-length mode (PROTOCOL.md §3), and the symbols it becomes.
+//! mode, `payload' ++ parity` in fixed-length mode (docs/protocol.md §3), and the symbols it becomes.
 
 use crate::protocol::Protocol;
 use crate::reed_solomon;

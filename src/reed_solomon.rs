@@ -6,7 +6,7 @@
 //! as erasures, which ggwave's errors-only decoder cannot use), works on shortened words of any
 //! length without allocating more than the word, and never panics on hostile input: every index is
 //! bounded by the word length (at most 255). The `reed-solomon` 0.2.1 crate has the same parity
-//! (PROTOCOL.md §4) but is unmaintained since 2017 and has fixed 255-byte buffers that panic on
+//! (docs/protocol.md §4) but is unmaintained since 2017 and has fixed 255-byte buffers that panic on
 //! out-of-range erasure positions.
 
 /// Longest code word (message + parity) in GF(2^8).

@@ -1,4 +1,4 @@
-//! Waveform synthesis at 48 kHz, bit-exact with ggwave (PROTOCOL.md §7): each tone restarts its
+//! Waveform synthesis at 48 kHz, bit-exact with ggwave (docs/protocol.md §7): each tone restarts its
 //! sine at every 1024-sample frame (phase-continuous, since every tone has an integer number of
 //! cycles per frame), each symbol gets a trapezoidal envelope, tones are summed in float32 in
 //! ascending bin order and divided by the number of tones.

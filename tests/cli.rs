@@ -95,7 +95,7 @@ fn encode_text_writes_the_library_wav() {
     let wav = encode_file(&dir, "hw.wav", &["Hello World"], None);
     let lib = encode_wav(b"Hello World", &EncodeOptions::default(), SampleFormat::I16).unwrap();
     assert_eq!(wav, lib);
-    // Standard header: mono 16-bit PCM at 48 kHz, 68 frames of 1024 samples (PROTOCOL.md 7.1).
+    // Standard header: mono 16-bit PCM at 48 kHz, 68 frames of 1024 samples (docs/protocol.md §7.1).
     assert_eq!(&wav[0..4], b"RIFF");
     assert_eq!(&wav[8..16], b"WAVEfmt ");
     assert_eq!(u16_at(&wav, 20), 1);
@@ -376,7 +376,7 @@ fn decode_json_shape() {
     assert_eq!(info["channels"], 1);
     assert_eq!(info["sample_rate"], 48000);
     assert_eq!(info["bits_per_sample"], 32);
-    let frames = 50 * 1024; // protocol 2, 11 bytes (PROTOCOL.md section 2)
+    let frames = 50 * 1024; // protocol 2, 11 bytes (docs/protocol.md §2)
     assert_eq!(info["total_samples"], frames);
     let dur = info["duration_seconds"].as_f64().unwrap();
     assert!((dur - frames as f64 / 48000.0).abs() < 1e-9, "{dur}");

@@ -20,7 +20,7 @@ impl SampleFormat {
 }
 
 /// ggwave's float-to-16-bit conversion: truncation toward zero through a 32-bit integer, so an
-/// exact +1.0 wraps to -32768 (PROTOCOL.md §7.4).
+/// exact +1.0 wraps to -32768 (docs/protocol.md §7.4).
 #[inline]
 pub fn to_i16(y: f32) -> i16 {
     ((32768.0f32 * y) as i32) as i16

@@ -16,7 +16,7 @@ ggwave.disableLog()
 
 ROOT = Path(__file__).resolve().parents[2]
 RATE = 48000
-# ggwave's mode flags (PROTOCOL.md section 14).
+# ggwave's operating-mode flag that turns DSS on (its Python binding, 0.4.3).
 MODE_USE_DSS = 16
 
 

@@ -3,13 +3,13 @@
 Our side: `fsk encode --format f32` (float WAV, so nothing is lost to 16-bit rounding). ggwave's
 side: the Python package's receiver, fed float32 samples: 1024 samples a call at 48 kHz (as
 ggwave-from-file does), and 4096 samples a call at other rates (its 1024-sample path drops samples
-at 44.1 kHz, PROTOCOL.md section 10.6). A short tail of silence follows every signal (ggwave needs
+at 44.1 kHz, docs/protocol.md §11.4). A short tail of silence follows every signal (ggwave needs
 one frame after the end marker).
 
 The reference for every case is ggwave's own encoder with the same parameters: ggwave must decode
 our signal whenever it decodes its own, and it must never report a payload we did not send
 (variable-length mode; in fixed-length mode ggwave itself reports garbage around silence,
-PROTOCOL.md section 10.5, so there our signal may produce no more wrong reports than its own).
+docs/protocol.md §11.3, so there our signal may produce no more wrong reports than its own).
 """
 
 import numpy as np
@@ -60,7 +60,7 @@ def test_variable_48k(tmp_path, proto, volume, length, text, seed):
     if proto != 6 or length <= 7:
         assert got == [payload]
     # ggwave's receiver fails on its own DT Normal signals beyond a few bytes (see
-    # docs/readme/codec-proof.md); there "ours decodes exactly like its own" is the claim.
+    # docs/codec.md); there "ours decodes exactly like its own" is the claim.
 
 
 # Other rates: every protocol whose band fits below the rate's Nyquist frequency.

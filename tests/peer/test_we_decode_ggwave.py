@@ -81,7 +81,7 @@ def test_dss_variable(tmp_path, proto):
                                         (8000, 6), (96000, 5), (22050, 0)])
 def test_ggwave_resampled_output(tmp_path, rate, proto):
     """ggwave's own output at other rates (its resampler), which its own decoder cannot read at
-    44.1/22.05 kHz (PROTOCOL.md section 10.6)."""
+    44.1/22.05 kHz (docs/protocol.md §11.4)."""
     rng = np.random.default_rng(5000 + rate + proto)
     payload = random_payload(rng, int(rng.integers(1, 60)), text=True)
     path = tmp_path / "gg.wav"
