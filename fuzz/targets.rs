@@ -51,7 +51,7 @@ pub fn decode_samples_target(data: &[u8]) {
         n => Some(usize::from(n - 11) * 16), // 16, 32, 48, 64
     };
     let specials = data[1] & 1 != 0;
-    // Non-finite, huge and tiny values (finding F1 in docs/RELIABILITY.md: NaN, infinities and
+    // Non-finite, huge and tiny values (finding F1 in docs/reliability.md: NaN, infinities and
     // 1e30 crashed the resampler until 974966a).
     let special = [
         f32::NAN,

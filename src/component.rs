@@ -1,5 +1,5 @@
 //! The codec as a WebAssembly library component: exports `fsk:codec/codec@0.1.0` (see
-//! `wit/codec.wit` and docs/COMPONENT.md). Build it with `scripts/build-component`.
+//! `wit/codec.wit` and docs/component.md). Build it with `scripts/build-component`.
 //!
 //! A thin shell: WIT records in, the library's types, WIT records out. Every error of the library
 //! maps onto the WIT `error` variant; nothing here panics.

@@ -224,7 +224,7 @@ fn decode_samples_never_panics_on_bounded_floats() {
     .unwrap();
 }
 
-/// Finding F1 (docs/RELIABILITY.md), fixed in 974966a: NaN, infinite or huge (1e30) samples at
+/// Finding F1 (docs/reliability.md), fixed in 974966a: NaN, infinite or huge (1e30) samples at
 /// a rate other than 48 kHz panicked inside rubato (synchro.rs:185, "Imaginary part of first
 /// value was non-zero"). The inputs are replayed from fuzz/regressions/decode_samples_extreme.
 #[test]

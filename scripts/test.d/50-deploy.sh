@@ -120,7 +120,7 @@ docs_check() {
   python3 - <<'EOF'
 import os, re, sys
 bad = []
-for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md", "docs/readme/deploy.md"]:
+for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/operations.md", "docs/readme/deploy.md"]:
     if not os.path.isfile(f):
         bad.append(f"{f} missing")
 deploy = open("docs/DEPLOY.md").read() if os.path.isfile("docs/DEPLOY.md") else ""
@@ -135,7 +135,7 @@ for c in order:  # each command must come after the previous one
     else:
         at = m.end()
 # Every repository path the docs name exists.
-for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md", "docs/readme/deploy.md"]:
+for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/operations.md", "docs/readme/deploy.md"]:
     if os.path.isfile(f):
         for p in set(re.findall(r"`((?:terraform|monitoring|scripts|loadtest|\.github)/[A-Za-z0-9_./-]+)`", open(f).read())):
             if not os.path.exists(p.rstrip("/")):

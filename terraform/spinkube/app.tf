@@ -71,7 +71,7 @@ resource "kubernetes_deployment_v1" "redis" {
   spec {
     # One instance, no persistence: the counters are monitoring data (a restart looks like a counter
     # reset to Prometheus). But /health reads them, so the app's probes depend on this Redis: for
-    # production use redis = "external" with a managed, replicated Redis (docs/OPERATIONS.md).
+    # production use redis = "external" with a managed, replicated Redis (docs/operations.md).
     replicas = 1
     selector {
       match_labels = { for k in ["app.kubernetes.io/name", "app.kubernetes.io/instance"] : k => local.redis_labels[k] }

@@ -1,4 +1,4 @@
-//! The host of docs/COMPONENT.md, compiled with the tests so the guide stays true:
+//! The host of docs/component.md, compiled with the tests so the guide stays true:
 //! `cargo run --example hello` (from tests/component-host, after scripts/build-component).
 
 use wasmtime::component::{Component, Linker};

@@ -3,7 +3,7 @@
 //! The codec needs nothing from its host: the only WASI function it calls is
 //! `wasi:random/insecure-seed` (the Rust standard library seeds `HashMap`s with it), which gets a
 //! fixed seed here; every other import that the standard library links in (stdio, environment,
-//! exit) becomes a trap, which the tests would notice. docs/COMPONENT.md shows the same host.
+//! exit) becomes a trap, which the tests would notice. docs/component.md shows the same host.
 
 use std::path::{Path, PathBuf};
 use wasmtime::component::{Component, Linker};
