@@ -135,7 +135,7 @@ def main():
           "the rounds. Goal >= 3x. 'ours' includes parsing the WAV file, while ggwave is handed float32 "
           "samples (conversion not timed); 'ours from float32' is our decoder given those same "
           "float32 samples (the like-for-like input), and the 'both from float32' ratio uses it. ggwave's decode of the 44.1 kHz file in 1024-sample chunks is its "
-          "ggwave-from-file path (docs/protocol.md §11.4).")
+          "ggwave-from-file path (docs/protocol.md section 11.4).")
 
 
 if __name__ == "__main__":
