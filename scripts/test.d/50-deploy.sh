@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deployment and operations (issue 5), with no cluster and no registry:
-#   terraform   fmt; the SpinApp/SpinAppExecutor the module applies, rendered by Terraform itself and
-#               validated against the real SpinKube CRDs; variable validations refuse bad inputs;
+#   terraform   fmt; the SpinApp/SpinAppExecutor/Shim the module applies, rendered by Terraform itself
+#               and validated against the SpinKube CRDs pinned in tests/data/spinkube/crds; the
+#               RuntimeClass handler is the installed shim's; variable validations refuse bad inputs;
 #               the Fermyon Cloud module validates; checkov with every skip justified
 #   monitoring  promtool check config / check rules / test rules; dashboard expressions parse and use
 #               only metrics the served component exposes
@@ -15,7 +16,6 @@ cd "$ROOT"
 ensure_apt prometheus curl
 ensure_venv
 ensure_npm "$ROOT/scripts/deploy"
-SHARED="$(shared_dir)"
 command -v terraform >/dev/null || { echo "terraform 1.x is expected on PATH (/usr/local/bin/terraform)" >&2; exit 1; }
 mkdir -p "$TOOLS"; : >"$TOOLS/terraformrc"
 export TF_CLI_CONFIG_FILE="$TOOLS/terraformrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
@@ -35,7 +35,7 @@ step() {
 step "terraform fmt -check -recursive" timeout 120 terraform fmt -check -recursive -diff terraform
 
 step "SpinKube manifests render and validate against the CRDs" \
-  timeout 600 python3 scripts/deploy/check_manifests.py terraform/spinkube "$SHARED/spinkube/crds" spin.toml
+  timeout 600 python3 scripts/deploy/check_manifests.py terraform/spinkube tests/data/spinkube/crds spin.toml
 
 fermyon_validate() {
   # No provider at all, so init downloads nothing and validate runs for real (in a copy: no
