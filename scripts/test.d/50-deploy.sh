@@ -70,21 +70,55 @@ workflows_check() {
     scripts/deploy/node_modules/.bin/action-validator "$f" >/dev/null || { echo "action-validator: $f" >&2; ok=1; }
   done
   python3 - <<'EOF' || ok=1
-import yaml, sys
+import os, subprocess, sys, tempfile, yaml
 ci = yaml.safe_load(open(".github/workflows/ci.yml"))
 rel = yaml.safe_load(open(".github/workflows/release.yml"))
-def runs(wf):
-    return "\n".join(s.get("run", "") for j in wf["jobs"].values() for s in j["steps"])
+texts = open(".github/workflows/ci.yml").read() + open(".github/workflows/release.yml").read()
+def steps(wf, job=None):
+    return [s for n, j in wf["jobs"].items() if job in (None, n) for s in j["steps"]]
+def runs(wf, job=None):
+    return "\n".join(s.get("run", "") for s in steps(wf, job))
 def uses(wf):
-    return [s["uses"] for j in wf["jobs"].values() for s in j["steps"] if "uses" in s]
+    return [s["uses"] for s in steps(wf) if "uses" in s]
+def step_index(wf, job, needle):
+    return next((i for i, s in enumerate(steps(wf, job)) if needle in s.get("run", "")), -1)
+publish = rel["jobs"].get("release", {})
+push = next((s for s in steps(rel, "release") if "spin registry push" in s.get("run", "")), {})
+name_step = next((s for s in steps(rel, "release")
+                  if "GITHUB_ENV" in s.get("run", "") and "IMAGE=" in s.get("run", "")), None)
+
+# The lowercase image name, for real: run the step's script with bash, as the runner does, for an
+# owner with capitals, and read what it appends to $GITHUB_ENV.
+lower = "not run"
+if name_step:
+    with tempfile.TemporaryDirectory() as d:
+        env_file = os.path.join(d, "env")
+        open(env_file, "w").close()
+        env = dict(os.environ, GITHUB_ENV=env_file, **{k: "Acme-Labs" for k in name_step.get("env", {})})
+        subprocess.run(["bash", "-e", "-c", name_step["run"]], env=env, check=True)
+        lower = open(env_file).read().strip()
+
+checkouts = [s for wf in (ci, rel) for s in steps(wf) if s.get("uses", "").startswith("actions/checkout@")]
 checks = {
     "ci runs .ci/run": ".ci/run" in runs(ci),
     "release triggers on tags": "tags" in rel[True]["push"],
-    "release builds with spin build": "spin build" in runs(rel),
-    "release runs .ci/run before pushing": runs(rel).index(".ci/run") < runs(rel).index("spin registry push"),
-    "release pushes with spin registry push": "spin registry push" in runs(rel),
+    "release runs .ci/run in a test job that the publishing job needs":
+        ".ci/run" in runs(rel, "test") and publish.get("needs") == "test",
+    "release pushes with spin registry push --build": "spin registry push --build" in push.get("run", ""),
+    "release builds the web page before the push":
+        0 <= step_index(rel, "release", "scripts/build-web") < step_index(rel, "release", "spin registry push"),
+    "release logs in before the push":
+        0 <= step_index(rel, "release", "spin registry login") < step_index(rel, "release", "spin registry push"),
     "release sets up spin with fermyon/actions": any(u.startswith("fermyon/actions/spin/setup@") for u in uses(rel)),
-    "release may write packages only": rel["jobs"]["release"]["permissions"] == {"contents": "read", "packages": "write"},
+    "release may write packages only": publish.get("permissions") == {"contents": "read", "packages": "write"},
+    "release test job cannot write packages": rel["jobs"]["test"].get("permissions") == {"contents": "read"},
+    f"the image name is lowercased (owner Acme-Labs: {lower})": lower == "IMAGE=ghcr.io/acme-labs/fskhttp",
+    "the push uses that name": '"$IMAGE:$TAG"' in push.get("run", "") and "repository_owner }}/" not in texts,
+    "one checkout per job, of this repository only (works from a fork)":
+        all(not (s.get("with") or {}).get("repository") and not (s.get("with") or {}).get("path") for s in checkouts)
+        and all(sum(s.get("uses", "").startswith("actions/checkout@") for s in j["steps"]) == 1
+                for wf in (ci, rel) for j in wf["jobs"].values()),
+    "no repository variables, no second repository": "vars." not in texts and "FSK_SHARED" not in texts,
     "every action is pinned to a version": all("@" in u for u in uses(ci) + uses(rel)),
 }
 bad = [k for k, v in checks.items() if not v]
