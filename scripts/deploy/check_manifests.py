@@ -173,7 +173,7 @@ def main():
             "image": "registry.example.com:5000/team/fskhttp@sha256:" + "ab" * 32,
             "otel": {"endpoint": "http://otel-collector.observability:4318",
                      "traces_endpoint": "http://tempo.observability:4318/v1/traces"},
-            "log_level": "debug", "max_body_bytes": 2097152, "default_protocol": 4,
+            "log_level": "debug", "max_body_bytes": 2097152, "default_protocol": 4, "metrics_store": "off",
             "resources": {"cpu_request": "500m", "memory_request": "128Mi", "cpu_limit": "2",
                           "memory_limit": "1Gi"}},
         "ingress + custom names": {
@@ -282,6 +282,7 @@ def main():
               f"{name}: max_body_bytes")
         check(variables["default_protocol"] == str(tfvars.get("default_protocol", 1)),
               f"{name}: default_protocol")
+        check(variables["metrics_store"] == tfvars.get("metrics_store", "kv"), f"{name}: metrics_store")
         for p in ("readiness", "liveness"):
             check(spec["checks"][p]["httpGet"]["path"] == "/health", f"{name}: {p} probe on /health")
         redis = tfvars.get("redis", "in-cluster")
@@ -353,6 +354,7 @@ def main():
         "version range": ({"versions": {"spin_operator": "~> 0.6"}}, "exact x.y.z"),
         "otel url": ({"otel": {"endpoint": "collector:4317"}}, "otel endpoints must be"),
         "autoscaling mode": ({"autoscaling": "vpa"}, "autoscaling must be one of"),
+        "metrics store": ({"metrics_store": "redis"}, "metrics_store must be kv or off"),
         "app name": ({"app_name": "FSK_http"}, "app_name must be a DNS label"),
         "metrics cidr": ({"metrics_source_ranges": ["everyone"]}, "CIDR"),
         "handler set while the module installs the shim": ({"runtime_handler": "spin"},

@@ -46,6 +46,48 @@ fermyon_validate() {
 }
 step "terraform validate terraform/fermyon-cloud" fermyon_validate
 
+fermyon_commands() {
+  # The command the module runs under local-exec (no TTY), rendered by Terraform for each platform:
+  # no prompt can be reached, and Akamai gets the build without atomics and metrics_store=off.
+  (cd "$work/fermyon-cloud" && python3 - "$ROOT" <<'EOF'
+import json, re, subprocess, sys
+root = sys.argv[1]
+def render(*args):
+    p = subprocess.run(["terraform", "console", f"-var=app_dir={root}", "-var=release=v3.0.0", *args],
+                       input="local.full_command", capture_output=True, text=True, timeout=120)
+    err = re.sub(r"\x1b\[[0-9;]*m", "", p.stdout + p.stderr)
+    lines = [l for l in p.stdout.splitlines() if l.startswith('"')]
+    return (json.loads(lines[-1]) if p.returncode == 0 and lines and "Error:" not in err else None), err
+bad = []
+def expect(cond, what):
+    if not cond:
+        bad.append(what)
+aka, _ = render("-var=platform=akamai", "-var=variables={log_level=\"warn\"}")
+print("akamai:", aka)
+expect(aka is not None, "akamai renders")
+if aka:
+    expect(" aka deploy --no-confirm --create-name fskhttp " in aka, "akamai: --no-confirm --create-name fskhttp")
+    expect("--features no-kv-atomics,web-assets" in aka, "akamai: built without wasi:keyvalue/atomics")
+    expect("--variable metrics_store=off" in aka and "--variable log_level=warn" in aka, "akamai: metrics_store=off")
+    expect(aka.count("</dev/null") == 2, "akamai: no stdin for either command")
+again, _ = render("-var=platform=akamai", "-var=create_app=false", "-var=app_name=fsk-edge")
+expect(again is not None and "--create-name" not in again and "--no-confirm" in again, f"akamai redeploy: {again}")
+cloud, _ = render("-var=platform=fermyon-cloud", "-var=variables={metrics_store=\"kv\"}")
+print("fermyon-cloud:", cloud)
+expect(cloud is not None and cloud.startswith("spin build </dev/null && spin cloud deploy --variable metrics_store=kv"),
+       f"fermyon-cloud: {cloud}")
+refused, err = render("-var=platform=akamai", "-var=variables={metrics_store=\"kv\"}")
+expect(refused is None and "metrics_store must be off on Akamai" in " ".join(err.replace("│", " ").split()),
+       "akamai refuses metrics_store=kv")
+for b in bad:
+    print("FAIL:", b, file=sys.stderr)
+print(f"fermyon-cloud commands: {'ok' if not bad else str(len(bad)) + ' problems'}")
+sys.exit(1 if bad else 0)
+EOF
+  )
+}
+step "terraform/fermyon-cloud renders prompt-free commands (Akamai: --no-confirm, --create-name)" fermyon_commands
+
 checkov_scan() {
   timeout 900 checkov -d terraform --framework terraform --skip-download --quiet --compact || return 1
   # Every skipped check carries its reason: checkov:skip=ID:why (at least a few words).

@@ -28,6 +28,7 @@ locals {
     default_protocol  = var.default_protocol
     default_volume    = var.default_volume
     max_payload_bytes = var.max_payload_bytes
+    metrics_store     = var.metrics_store
   }
 
   pod_annotations = var.prometheus_scrape_annotations ? {

@@ -152,6 +152,16 @@ variable "max_payload_bytes" {
   }
 }
 
+variable "metrics_store" {
+  description = "Spin variable metrics_store: \"kv\" keeps the per-request counters of /metrics in the key-value store (three atomic increments per request, on the Redis of `redis`), \"off\" keeps none (then set redis = \"none\" and read request metrics from the runtime's OpenTelemetry export, `otel`). docs/OPERATIONS.md."
+  type        = string
+  default     = "kv"
+  validation {
+    condition     = contains(["kv", "off"], var.metrics_store)
+    error_message = "metrics_store must be kv or off (spin.toml)."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Capacity: resources, probes, replicas, autoscaling
 # ---------------------------------------------------------------------------------------------------
