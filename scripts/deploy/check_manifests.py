@@ -310,6 +310,9 @@ def main():
         if tfvars.get("autoscaling") == "keda":
             types = [t["type"] for t in so["spec"]["triggers"]]
             check(types == ["cpu", "prometheus"], f"{name}: KEDA triggers {types}")
+            q = so["spec"]["triggers"][1]["metadata"]["query"]
+            check(f'app="{app["metadata"]["name"]}"' in q and "traces_span_metrics_calls_total" in q,
+                  f"{name}: KEDA query on this app, from either metrics source ({q})")
             check(so["spec"]["scaleTargetRef"]["name"] == app["metadata"]["name"],
                   f"{name}: ScaledObject targets the SpinApp's Deployment")
 

@@ -107,8 +107,7 @@ locals {
 }
 
 # KEDA ScaledObject (autoscaling = "keda"): CPU, plus the request rate from Prometheus when an address
-# is given. The fskhttp counters live in the shared key-value store, so every pod reports the
-# app-wide total: max(), not sum(), is the app's rate, and KEDA divides it by the per-pod target.
+# is given. KEDA divides the app's rate by the per-pod target.
 locals {
   keda_cpu_trigger = {
     type       = "cpu"
@@ -120,8 +119,10 @@ locals {
     metricType = "AverageValue"
     metadata = {
       serverAddress = coalesce(var.prometheus_server_address, "http://unused")
-      query         = "max(rate(fskhttp_requests_total{namespace=\"${var.namespace}\"}[2m]))"
-      threshold     = tostring(var.keda_requests_per_second_per_pod)
+      # The app's request rate from whichever source exists (monitoring/alerts.yml): the kv counters
+      # (every pod reports the app-wide total: max) or the runtime's span metrics (per pod: sum).
+      query     = "max(rate(fskhttp_requests_total{namespace=\"${var.namespace}\", app=\"${var.app_name}\"}[2m])) or sum(rate(traces_span_metrics_calls_total{namespace=\"${var.namespace}\", app=\"${var.app_name}\", span_kind=\"SPAN_KIND_SERVER\"}[2m]))"
+      threshold = tostring(var.keda_requests_per_second_per_pod)
     }
   }
 
