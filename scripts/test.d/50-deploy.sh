@@ -191,6 +191,37 @@ EOF
 }
 step "locust headless run against the served component (zero failures)" load_check
 
+in_cluster_load() {
+  # The in-cluster load test (around the Ingress's per-IP limits): the Pod it would run, without a
+  # cluster. It must call the app's Service, mount the repository's locustfile, and use the pinned locust.
+  local out
+  out="$(DRY_RUN=1 NAMESPACE=audio APP=fsk-prod USERS=50 scripts/deploy/load-in-cluster)" || return 1
+  python3 - "$out" <<'EOF'
+import json, re, shlex, sys
+lines = sys.argv[1].splitlines()
+cm, pod = shlex.split(lines[0].split("|")[0]), shlex.split(lines[1])
+pin = re.search(r"^locust==(\S+)$", open("scripts/requirements.txt").read(), re.M).group(1)
+spec = json.loads(next(a for a in pod if a.startswith("--overrides=")).split("=", 1)[1])["spec"]
+(c,) = spec["containers"]
+args = c["args"]
+ok = {
+    "configmap from loadtest/locustfile.py": "--from-file=locustfile.py=loadtest/locustfile.py" in cm,
+    "pod in the app namespace": pod[:3] == ["kubectl", "-n", "audio"],
+    f"locust image pinned as scripts/requirements.txt ({pin})": c["image"] == f"docker.io/locustio/locust:{pin}",
+    "calls the Service, not the Ingress": args[args.index("--host") + 1] == "http://fsk-prod.audio.svc.cluster.local",
+    "headless, users from USERS": "--headless" in args and args[args.index("-u") + 1] == "50",
+    "mounts the locustfile": c["volumeMounts"][0]["mountPath"] == "/mnt/locust" and args[1] == "/mnt/locust/locustfile.py",
+    "fails on any failed request": "--exit-code-on-error" in args,
+}
+for k, v in ok.items():
+    if not v:
+        print("FAIL:", k, file=sys.stderr)
+print(f"in-cluster load test: {sum(ok.values())}/{len(ok)} checks")
+sys.exit(0 if all(ok.values()) else 1)
+EOF
+}
+step "in-cluster load test command (scripts/deploy/load-in-cluster, dry run)" in_cluster_load
+
 # --- docs ---------------------------------------------------------------------------------------
 docs_check() {
   python3 - <<'EOF'
