@@ -227,7 +227,7 @@ docs_check() {
   python3 - <<'EOF'
 import os, re, sys
 bad = []
-for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md", "docs/readme/deploy.md"]:
+for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md"]:
     if not os.path.isfile(f):
         bad.append(f"{f} missing")
 deploy = open("docs/DEPLOY.md").read() if os.path.isfile("docs/DEPLOY.md") else ""
@@ -242,7 +242,7 @@ for c in order:  # each command must come after the previous one
     else:
         at = m.end()
 # Every repository path the docs name exists.
-for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md", "docs/readme/deploy.md"]:
+for f in ["docs/DEPLOY.md", "docs/SCALING.md", "docs/OPERATIONS.md"]:
     if os.path.isfile(f):
         for p in set(re.findall(r"`((?:terraform|monitoring|scripts|loadtest|\.github)/[A-Za-z0-9_./-]+)`", open(f).read())):
             if not os.path.exists(p.rstrip("/")):
@@ -257,6 +257,16 @@ scaling = open("docs/SCALING.md").read() if os.path.isfile("docs/SCALING.md") el
 for knob in ["MAX_WORKERS", "MAX_CONCURRENT_REQUESTS", "REQUEST_TIMEOUT", "gunicorn", "limit_req", "OTEL_EXPORTER_OTLP_ENDPOINT"]:
     if knob not in scaling:
         bad.append(f"SCALING.md does not map {knob}")
+# What a first deployment trips over, each stated in the guide.
+for must, why in [("metrics-server", "the HPA's prerequisite"), ("Change visibility", "GHCR packages start private"),
+                  ("image_pull_secret", "the private-package path"), ("--no-confirm", "Akamai without a TTY"),
+                  ("--create-name", "Akamai first deploy"), ("scripts/deploy/load-in-cluster", "load test around the limits"),
+                  ("HTTPRoute", "the Gateway API path"), ("metrics_store", "the metrics switch"),
+                  ("spin registry push --build", "the pushed .wasm is this build"), ("spin-v2", "the runtime handler")]:
+    if must not in deploy:
+        bad.append(f"DEPLOY.md does not mention {must} ({why})")
+if re.search(r"\.\./shared|/work/", open("docs/DEPLOY.md").read()):
+    bad.append("DEPLOY.md refers to a path outside the repository")
 for b in bad:
     print("FAIL:", b, file=sys.stderr)
 print(f"docs: {'ok' if not bad else str(len(bad)) + ' problems'}")
