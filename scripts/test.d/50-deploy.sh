@@ -191,6 +191,45 @@ EOF
 }
 step "locust headless run against the served component (zero failures)" load_check
 
+metrics_off_check() {
+  # metrics_store = off on the served component: /metrics says so and nothing else, /health stays
+  # healthy, and requests write nothing to the key-value store (the host stub keeps it in a folder).
+  local port kv pid rc=0 deadline metrics
+  port="$(free_port)"; kv="$work/kv-off"; mkdir -p "$kv"
+  PORT="$port" FSK_KV_DIR="$kv" SPIN_VARIABLE_METRICS_STORE=off setsid scripts/serve >"$work/off.log" 2>&1 &
+  pid=$!
+  deadline=$((SECONDS + 900))
+  # Ready means /health answers 200; the pause only paces the polling (bounded by the deadline).
+  until curl -fsS -o /dev/null --max-time 2 "http://127.0.0.1:$port/health" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || [ $SECONDS -ge $deadline ]; then
+      tail -n 30 "$work/off.log" >&2; kill -TERM -- "-$pid" 2>/dev/null; return 1
+    fi
+    sleep 0.2
+  done
+  for i in $(seq 1 10); do
+    curl -fsS -o /dev/null --max-time 30 -X POST -H 'Content-Type: application/json' \
+      -d "{\"text\":\"off $i\"}" "http://127.0.0.1:$port/encode" || rc=1
+  done
+  curl -fsS --max-time 10 "http://127.0.0.1:$port/health" | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+assert h["status"] == "healthy" and h["service_metrics"]["requests_total"] == 0, h
+print("health with metrics_store=off:", h["status"], h["service_metrics"]["requests_total"])' || rc=1
+  metrics="$(curl -fsS --max-time 10 "http://127.0.0.1:$port/metrics")" || rc=1
+  if [ "$(grep -v '^#' <<<"$metrics")" != "fskhttp_metrics_store_enabled 0" ]; then
+    echo "metrics with metrics_store=off: $metrics" >&2; rc=1
+  fi
+  if ! command -v spin >/dev/null 2>&1; then
+    # wasmtime + host stub: the store is this folder; nothing may have been written.
+    if [ -n "$(find "$kv" -type f | head -n1)" ]; then echo "key-value writes with metrics_store=off:" >&2; find "$kv" -type f >&2; rc=1
+    else echo "key-value store untouched by 12 requests"; fi
+  fi
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  return $rc
+}
+step "metrics_store=off on the served component: no key-value writes, /metrics says off" metrics_off_check
+
 in_cluster_load() {
   # The in-cluster load test (around the Ingress's per-IP limits): the Pod it would run, without a
   # cluster. It must call the app's Service, mount the repository's locustfile, and use the pinned locust.
