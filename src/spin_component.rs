@@ -1,22 +1,29 @@
 //! The Spin component: a thin shell over [`crate::http::handle`].
 //!
 //! * Configuration: Spin application variables (`spin_sdk::variables`).
-//! * State: `wasi:keyvalue/store` + `atomics` (`increment` is atomic in Spin 3+), store `default`.
+//! * State: `wasi:keyvalue/store` + `atomics` (`increment` is atomic in Spin 3+), store `default`,
+//!   only with `metrics_store = "kv"` (the default). With `"off"` no store is opened. Built with
+//!   feature `no-kv-atomics` (Akamai Functions, whose key-value API has no `atomics`), the component
+//!   does not import `wasi:keyvalue/atomics` at all and the counters are always off.
 //! * Body limit: `Content-Length` over the limit is refused before reading; otherwise the body is
 //!   read in chunks and refused as soon as it passes the limit, so it is never buffered whole.
 
+use crate::http::config::MetricsStore;
 use crate::http::{handle as serve, reject, too_large, ApiError, Config, Context, Store};
 use spin_sdk::http::{
     Fields, IncomingRequest, Method as SpinMethod, OutgoingResponse, ResponseOutparam,
 };
+#[cfg(not(feature = "no-kv-atomics"))]
 use spin_sdk::wit::wasi::keyvalue::{atomics, store};
 use wasi::io::streams::StreamError;
 
 /// Counters in Spin's key-value store `default`.
+#[cfg(not(feature = "no-kv-atomics"))]
 struct SpinStore {
     bucket: Result<store::Bucket, String>,
 }
 
+#[cfg(not(feature = "no-kv-atomics"))]
 fn kv_err(e: store::Error) -> String {
     match e {
         store::Error::NoSuchStore => {
@@ -27,6 +34,7 @@ fn kv_err(e: store::Error) -> String {
     }
 }
 
+#[cfg(not(feature = "no-kv-atomics"))]
 impl SpinStore {
     fn open() -> Self {
         SpinStore {
@@ -38,6 +46,7 @@ impl SpinStore {
     }
 }
 
+#[cfg(not(feature = "no-kv-atomics"))]
 impl Store for SpinStore {
     fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
         atomics::increment(self.bucket()?, key, delta).map_err(kv_err)
@@ -158,15 +167,35 @@ fn read_request(
 
 #[spin_sdk::http_component]
 async fn handle_fskhttp(req: IncomingRequest, out: ResponseOutparam) {
-    let config = Config::from_lookup(|name| spin_sdk::variables::get(name).ok());
-    let store = SpinStore::open();
+    #[allow(unused_mut)]
+    let mut config = Config::from_lookup(|name| spin_sdk::variables::get(name).ok());
+    #[cfg(feature = "no-kv-atomics")]
+    if config.metrics_store == MetricsStore::Kv {
+        config.warnings.push(
+            "metrics_store: \"kv\" needs wasi:keyvalue/atomics, which this build (feature no-kv-atomics) leaves out; counters are off".into(),
+        );
+        config.metrics_store = MetricsStore::Off;
+    }
+    let off = crate::http::metrics::Off;
+    #[cfg(not(feature = "no-kv-atomics"))]
+    let kv;
+    let store: &dyn Store = match config.metrics_store {
+        MetricsStore::Off => &off,
+        #[cfg(not(feature = "no-kv-atomics"))]
+        MetricsStore::Kv => {
+            kv = SpinStore::open();
+            &kv
+        }
+        #[cfg(feature = "no-kv-atomics")]
+        MetricsStore::Kv => &off,
+    };
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
     let ctx = Context {
         config: &config,
-        store: &store,
+        store,
         now_ms,
     };
     let resp = match read_request(req, config.max_body_bytes) {

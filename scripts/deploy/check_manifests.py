@@ -6,9 +6,13 @@ locals in manifests.tf, which depend only on variables.tf. This script copies th
 scratch directory (no provider, so no download) and asks `terraform console` for the rendered
 manifests under several sets of inputs, then:
 
-  * validates the SpinApp and SpinAppExecutor against the openAPIV3Schema of the real CRDs
-    (../shared/spinkube/crds), strictly: a field the CRD does not know is an error, as it is for
+  * validates the SpinApp, SpinAppExecutor and Shim against the openAPIV3Schema of the real CRDs
+    pinned in the repository (tests/data/spinkube/crds: spin-operator v0.6.1, runtime-class-manager
+    v0.1.0 and v0.2.0), strictly: a field the CRD does not know is an error, as it is for
     kubernetes_manifest and for `kubectl apply --validate=strict`;
+  * checks that the RuntimeClass handler is the one runtime-class-manager registers for the shim the
+    module installs (containerd-shim-spin-v2 -> spin-v2), on the Shim and on the direct RuntimeClass;
+  * checks the Gateway API HTTPRoutes (the alternative to the ingress-nginx Ingresses);
   * checks what the inputs should have produced (replicas vs enableAutoscaling, Redis runtimeConfig,
     the Spin variables, the probes, OpenTelemetry endpoints);
   * checks that invalid inputs are refused by the module's variable validations;
@@ -17,6 +21,7 @@ manifests under several sets of inputs, then:
     (`terraform validate` needs the providers, which these machines cannot download).
 
 Usage: check_manifests.py MODULE_DIR CRD_DIR SPIN_TOML      (exit status 0 = all passed)
+       (CRD_DIR: tests/data/spinkube/crds)
 """
 import json
 import os
@@ -34,7 +39,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 IMAGE = "ghcr.io/acme/fskhttp:v3.0.0"
 EXPR = ("jsonencode({spinapp = local.spinapp_manifest, executor = local.spinappexecutor_manifest, "
         "shim = local.shim_manifest, scaledobject = local.scaledobject_manifest, "
-        "runtimeclass = local.runtimeclass_manifest})")
+        "runtimeclass = local.runtimeclass_manifest, httproutes = local.httproute_manifests})")
 
 failures = []
 passed = 0
@@ -127,6 +132,13 @@ def main():
     check(allowed == set(spin_defaults), f"fermyon-cloud accepts exactly spin.toml's variables ({sorted(allowed)})")
     spinapp_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinapps.yaml"))
     executor_schema = crd_schema(os.path.join(crd_dir, "core.spinkube.dev_spinappexecutors.yaml"))
+    shim_schemas = {v: crd_schema(os.path.join(crd_dir, f"runtime.spinkube.dev_shims.{v}.yaml"))
+                    for v in ("v0.1.0", "v0.2.0")}
+    source = open(os.path.join(crd_dir, "SOURCE.md")).read()
+    for f in sorted(os.listdir(crd_dir)):
+        if f.endswith(".yaml"):
+            check(f"`{f}`" in source, f"SOURCE.md names {f} (source, version, path, licence)")
+    check("handler is `spin-v2`" in source, "SOURCE.md states the handler runtime-class-manager registers")
 
     # The validator itself must reject what the cluster would reject.
     probe = {"apiVersion": "core.spinkube.dev/v1alpha1", "kind": "SpinApp",
@@ -139,6 +151,15 @@ def main():
     check(any("executor" in e.message for e in
               jsonschema.Draft7Validator(spinapp_schema[3]).iter_errors(probe)),
           "validator self-test: missing required executor caught")
+    # The Shim field that broke phase 2: runtimeOptions is not in the CRD (containerdRuntimeOptions is).
+    probe = {"apiVersion": "runtime.spinkube.dev/v1alpha1", "kind": "Shim", "metadata": {"name": "x"},
+             "spec": {"fetchStrategy": {"type": "anonymousHttp", "anonHttp": {"location": "https://x"}},
+                      "runtimeClass": {"name": "r", "handler": "spin-v2"}, "rolloutStrategy": {"type": "recreate"},
+                      "runtimeOptions": {"SystemdCgroup": "true"}}}
+    for v, sch in shim_schemas.items():
+        bad = [e.message for e in jsonschema.Draft7Validator(sch[3]).iter_errors(probe)]
+        check(len(bad) == 1 and "runtimeOptions" in bad[0],
+              f"validator self-test: Shim {v} CRD refuses runtimeOptions ({bad})")
 
     base = {"kubeconfig_path": "/dev/null", "image": IMAGE}
     scenarios = {
@@ -152,7 +173,7 @@ def main():
             "image": "registry.example.com:5000/team/fskhttp@sha256:" + "ab" * 32,
             "otel": {"endpoint": "http://otel-collector.observability:4318",
                      "traces_endpoint": "http://tempo.observability:4318/v1/traces"},
-            "log_level": "debug", "max_body_bytes": 2097152, "default_protocol": 4,
+            "log_level": "debug", "max_body_bytes": 2097152, "default_protocol": 4, "metrics_store": "off",
             "resources": {"cpu_request": "500m", "memory_request": "128Mi", "cpu_limit": "2",
                           "memory_limit": "1Gi"}},
         "ingress + custom names": {
@@ -162,6 +183,14 @@ def main():
             "labels": {"team": "ops"}},
         "nodes already carry the shim": {"install_shim": False, "shim_node_selector": {},
                                          "runtime_handler": "spin"},
+        "nodes carry the shim, default handler": {"install_shim": False},
+        "arm64 nodes, newer shim, own node label": {
+            "shim_arch": "aarch64", "shim_node_selector": {"wasm.example.com/spin": "yes"},
+            "versions": {"containerd_shim_spin": "v0.22.0", "runtime_class_manager": "0.1.0"}},
+        "gateway api, custom app name": {
+            "app_name": "fsk-edge", "namespace": "edge", "request_timeout_seconds": 45,
+            "ingress": {"host": "fsk.example.org"},
+            "gateway": {"name": "public", "namespace": "gateway-system", "section_name": "https"}},
     }
     for name, extra in scenarios.items():
         tfvars = {**base, **extra}
@@ -175,12 +204,61 @@ def main():
         check(rc["apiVersion"] == "node.k8s.io/v1" and rc["kind"] == "RuntimeClass",
               f"{name}: RuntimeClass kind")
         check(rc["metadata"]["name"] == ex["spec"]["deploymentConfig"]["runtimeClassName"]
-              and rc["handler"] == shim["spec"]["runtimeClass"]["handler"],
+              and (rc["handler"] == shim["spec"]["runtimeClass"]["handler"] or not tfvars.get("install_shim", True)),
               f"{name}: the direct RuntimeClass matches the executor and the Shim's")
         check((rc.get("scheduling", {}).get("nodeSelector") or {}) == (shim["spec"].get("nodeSelector") or {}),
               f"{name}: RuntimeClass schedules onto the shim's nodes")
         validate(app, spinapp_schema, f"{name}: SpinApp")
         validate(ex, executor_schema, f"{name}: SpinAppExecutor")
+        for v, sch in shim_schemas.items():
+            validate(shim, sch, f"{name}: Shim (runtime-class-manager {v})")
+        # The handler follows from the shim that is installed: runtime-class-manager registers the
+        # binary of the release tarball under its name minus "containerd-shim-".
+        loc = shim["spec"]["fetchStrategy"]["anonHttp"]["location"]
+        m = re.fullmatch(r"https://github\.com/spinframework/containerd-shim-spin/releases/download/"
+                         r"(v[0-9.]+)/(containerd-shim-[a-z0-9-]+?)-linux-(x86_64|aarch64)\.tar\.gz", loc)
+        check(m is not None, f"{name}: the Shim fetches a containerd-shim-spin release tarball ({loc})")
+        if m:
+            check(m.group(1) == tfvars.get("versions", {}).get("containerd_shim_spin", "v0.25.1")
+                  and m.group(3) == tfvars.get("shim_arch", "x86_64"), f"{name}: shim version and arch")
+            installed = m.group(2).removeprefix("containerd-shim-")
+            check(installed == "spin-v2", f"{name}: installed shim registers handler spin-v2 ({installed})")
+            check(shim["spec"]["runtimeClass"]["handler"] == installed,
+                  f"{name}: Shim handler {shim['spec']['runtimeClass']['handler']} is the installed shim's {installed}")
+            if tfvars.get("install_shim", True):
+                check(rc["handler"] == installed,
+                      f"{name}: RuntimeClass handler {rc['handler']} is the installed shim's {installed}")
+            else:
+                check(rc["handler"] == (tfvars.get("runtime_handler") or "spin"),
+                      f"{name}: RuntimeClass handler is the nodes' own ({rc['handler']})")
+        check(shim["spec"].get("containerdRuntimeOptions") == {"SystemdCgroup": "true"},
+              f"{name}: containerd runtime options on containerdRuntimeOptions")
+        routes = out["httproutes"]
+        if "gateway" in tfvars:
+            gw = tfvars["gateway"]
+            check(set(routes) == {"work", "rest"}, f"{name}: two HTTPRoutes")
+            paths = {}
+            for key, r in routes.items():
+                check(r["apiVersion"] == "gateway.networking.k8s.io/v1" and r["kind"] == "HTTPRoute",
+                      f"{name}: {key} is a gateway.networking.k8s.io/v1 HTTPRoute")
+                check(r["metadata"]["namespace"] == app["metadata"]["namespace"], f"{name}: {key} beside the app")
+                check(r["spec"]["hostnames"] == [tfvars["ingress"]["host"]], f"{name}: {key} host")
+                (parent,) = r["spec"]["parentRefs"]
+                check(parent == {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": gw["name"],
+                                 "namespace": gw["namespace"], "sectionName": gw["section_name"]},
+                      f"{name}: {key} attaches to the Gateway ({parent})")
+                for rule in r["spec"]["rules"]:
+                    check(rule["backendRefs"] == [{"name": app["metadata"]["name"], "port": 80}],
+                          f"{name}: {key} sends to spin-operator's Service {app['metadata']['name']}:80")
+                    for mt in rule["matches"]:
+                        paths[(mt["path"]["type"], mt["path"]["value"])] = rule
+            work = [paths.get(("Exact", p)) for p in ("/encode", "/decode")]
+            check(all(w is not None and w.get("timeouts") == {"request": f"{tfvars.get('request_timeout_seconds', 30)}s"}
+                      for w in work), f"{name}: /encode and /decode with the request timeout")
+            metrics = paths.get(("Exact", "/metrics"), {})
+            check(metrics.get("filters", [{}])[0].get("urlRewrite", {}).get("path", {}).get("replaceFullPath")
+                  == "/metrics-not-public", f"{name}: /metrics is not served through the Gateway")
+            check(("PathPrefix", "/") in paths, f"{name}: the rest of the API under /")
         spec = app["spec"]
         autoscale = tfvars.get("autoscaling", "hpa") != "none"
         check(spec.get("enableAutoscaling", False) == autoscale, f"{name}: enableAutoscaling")
@@ -204,6 +282,7 @@ def main():
               f"{name}: max_body_bytes")
         check(variables["default_protocol"] == str(tfvars.get("default_protocol", 1)),
               f"{name}: default_protocol")
+        check(variables["metrics_store"] == tfvars.get("metrics_store", "kv"), f"{name}: metrics_store")
         for p in ("readiness", "liveness"):
             check(spec["checks"][p]["httpGet"]["path"] == "/health", f"{name}: {p} probe on /health")
         redis = tfvars.get("redis", "in-cluster")
@@ -231,6 +310,9 @@ def main():
         if tfvars.get("autoscaling") == "keda":
             types = [t["type"] for t in so["spec"]["triggers"]]
             check(types == ["cpu", "prometheus"], f"{name}: KEDA triggers {types}")
+            q = so["spec"]["triggers"][1]["metadata"]["query"]
+            check(f'app="{app["metadata"]["name"]}"' in q and "traces_span_metrics_calls_total" in q,
+                  f"{name}: KEDA query on this app, from either metrics source ({q})")
             check(so["spec"]["scaleTargetRef"]["name"] == app["metadata"]["name"],
                   f"{name}: ScaledObject targets the SpinApp's Deployment")
 
@@ -275,8 +357,14 @@ def main():
         "version range": ({"versions": {"spin_operator": "~> 0.6"}}, "exact x.y.z"),
         "otel url": ({"otel": {"endpoint": "collector:4317"}}, "otel endpoints must be"),
         "autoscaling mode": ({"autoscaling": "vpa"}, "autoscaling must be one of"),
+        "metrics store": ({"metrics_store": "redis"}, "metrics_store must be kv or off"),
         "app name": ({"app_name": "FSK_http"}, "app_name must be a DNS label"),
         "metrics cidr": ({"metrics_source_ranges": ["everyone"]}, "CIDR"),
+        "handler set while the module installs the shim": ({"runtime_handler": "spin"},
+                                                           "derived from the installed shim"),
+        "gateway without a host": ({"gateway": {"name": "gw", "namespace": "infra"}}, "gateway needs ingress.host"),
+        "gateway name": ({"ingress": {"host": "fsk.example.com"}, "gateway": {"name": "GW", "namespace": "infra"}},
+                         "must be Kubernetes names"),
     }
     for name, (extra, message) in refused.items():
         out, err = render(module_dir, {**base, **extra})

@@ -45,6 +45,37 @@ impl LogLevel {
     }
 }
 
+/// Where the per-request counters behind `/metrics` and `/health` are kept (`metrics_store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsStore {
+    /// In the key-value store `default`: three atomic increments per request, app-wide counts when
+    /// the store is shared (Redis on SpinKube, the platform's store on Fermyon Cloud).
+    Kv,
+    /// Not kept: no key-value operation per request. For platforms whose store cannot take a write
+    /// rate proportional to traffic (Akamai Functions: no atomics, about 50 writes/s per app); use
+    /// the runtime's own OpenTelemetry request metrics instead (docs/OPERATIONS.md).
+    Off,
+}
+
+impl MetricsStore {
+    /// Parse `kv|off` (any case).
+    pub fn parse(s: &str) -> Option<MetricsStore> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "kv" => Some(MetricsStore::Kv),
+            "off" => Some(MetricsStore::Off),
+            _ => None,
+        }
+    }
+
+    /// Lowercase name, as written in `spin.toml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricsStore::Kv => "kv",
+            MetricsStore::Off => "off",
+        }
+    }
+}
+
 /// Every setting of the service, with its default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -60,18 +91,21 @@ pub struct Config {
     pub default_volume: u8,
     /// `max_payload_bytes` (4096): longest text/data a request may encode.
     pub max_payload_bytes: usize,
+    /// `metrics_store` (kv): per-request counters in the key-value store, or off.
+    pub metrics_store: MetricsStore,
     /// Values that did not parse, as `name: problem` (defaults were used instead).
     pub warnings: Vec<String>,
 }
 
 /// Names of the variables, as written in `spin.toml`.
-pub const VARIABLES: [&str; 6] = [
+pub const VARIABLES: [&str; 7] = [
     "log_level",
     "max_body_bytes",
     "max_audio_seconds",
     "default_protocol",
     "default_volume",
     "max_payload_bytes",
+    "metrics_store",
 ];
 
 impl Default for Config {
@@ -83,6 +117,7 @@ impl Default for Config {
             default_protocol: crate::protocol::DEFAULT_PROTOCOL,
             default_volume: crate::encoder::DEFAULT_VOLUME,
             max_payload_bytes: 4096,
+            metrics_store: MetricsStore::Kv,
             warnings: Vec::new(),
         }
     }
@@ -134,6 +169,12 @@ impl Config {
                 _ => warnings.push(warn("max_payload_bytes", &v, "is not an integer 1-8192")),
             }
         }
+        if let Some(v) = lookup("metrics_store") {
+            match MetricsStore::parse(&v) {
+                Some(m) => c.metrics_store = m,
+                None => warnings.push(warn("metrics_store", &v, "is not kv|off")),
+            }
+        }
         c.warnings = warnings;
         c
     }
@@ -142,4 +183,32 @@ impl Config {
 /// A protocol by id (`"4"`) or by name/slug (`"Fast"`, `"[U] Fast"`, `"dt-normal"`).
 pub fn parse_protocol(s: &str) -> Option<&'static Protocol> {
     Protocol::by_name(s)
+}
+
+#[cfg(test)]
+mod metrics_store_tests {
+    use super::*;
+
+    #[test]
+    fn metrics_store_is_kv_by_default_and_can_be_turned_off() {
+        assert_eq!(Config::default().metrics_store, MetricsStore::Kv);
+        for (v, want) in [
+            ("off", MetricsStore::Off),
+            (" OFF ", MetricsStore::Off),
+            ("kv", MetricsStore::Kv),
+        ] {
+            let c = Config::from_lookup(|n| (n == "metrics_store").then(|| v.to_string()));
+            assert_eq!(c.metrics_store, want, "{v:?}");
+            assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+            assert_eq!(MetricsStore::parse(want.name()), Some(want));
+        }
+        // A typo keeps the default and says so.
+        let c = Config::from_lookup(|n| (n == "metrics_store").then(|| "redis".to_string()));
+        assert_eq!(c.metrics_store, MetricsStore::Kv);
+        assert_eq!(
+            c.warnings,
+            vec!["metrics_store: \"redis\" is not kv|off".to_string()]
+        );
+        assert!(VARIABLES.contains(&"metrics_store"));
+    }
 }

@@ -22,6 +22,11 @@
 //! * `fskhttp_uptime_seconds` counts from the first `/health` or `/metrics` request that reached
 //!   this store (the store outlives restarts; Kubernetes probes hit `/health` from the start), and
 //!   `fskhttp_requests_per_second` is the average over that time (use `rate()` for the current rate).
+//!
+//! `metrics_store = "off"` ([`Off`]): no key-value operation per request, `/metrics` serves only
+//! `fskhttp_metrics_store_enabled 0`, and `/health` reports zero counts. Request rates, errors and
+//! latency then come from the runtime's own OpenTelemetry metrics (docs/OPERATIONS.md), which cost
+//! the store nothing and scale with any number of instances.
 
 use super::store::Store;
 
@@ -41,6 +46,27 @@ pub const ENDPOINTS: [&str; 8] = [
     "web",
     "other",
 ];
+
+/// The store behind `metrics_store = "off"`: keeps nothing, reads as empty, never fails.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Off;
+
+impl Store for Off {
+    fn increment(&self, _: &str, _: i64) -> Result<i64, String> {
+        Ok(0)
+    }
+    fn keys(&self) -> Result<Vec<String>, String> {
+        Ok(Vec::new())
+    }
+    fn init(&self, _: &str, value: i64) -> Result<i64, String> {
+        Ok(value)
+    }
+    fn counting(&self) -> bool {
+        false
+    }
+}
+
+const ENABLED_HELP: &str = "# HELP fskhttp_metrics_store_enabled 1 when per-request counters are kept in the key-value store (metrics_store = kv), 0 when off (use the runtime's OpenTelemetry metrics).\n# TYPE fskhttp_metrics_store_enabled gauge\n";
 
 const STARTED: &str = "started_at_ms";
 const ARRIVALS: &str = "arrivals";
@@ -153,8 +179,13 @@ fn fmt_f(v: f64) -> String {
 /// The Prometheus text exposition (format 0.0.4).
 pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
     use std::fmt::Write;
+    if !store.counting() {
+        return Ok(format!("{ENABLED_HELP}fskhttp_metrics_store_enabled 0\n"));
+    }
     let (t, counts) = totals(store, now_ms)?;
     let mut o = String::with_capacity(4096);
+    o.push_str(ENABLED_HELP);
+    o.push_str("fskhttp_metrics_store_enabled 1\n");
     let mut simple = |name: &str, kind: &str, help: &str, value: String| {
         let _ = writeln!(o, "# HELP {name} {help}");
         let _ = writeln!(o, "# TYPE {name} {kind}");
@@ -265,4 +296,39 @@ pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
         );
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod off_tests {
+    use super::*;
+    use crate::http::MemoryStore;
+
+    #[test]
+    fn off_keeps_nothing_and_says_so() {
+        let off = Off;
+        begin(&off).unwrap();
+        finish(&off, "encode", 200, 0.02).unwrap();
+        assert_eq!(
+            render(&off, 5_000).unwrap(),
+            format!("{ENABLED_HELP}fskhttp_metrics_store_enabled 0\n")
+        );
+        let (t, counts) = totals(&off, 5_000).unwrap();
+        assert!(counts.is_empty());
+        assert_eq!((t.requests, t.active, t.uptime_seconds), (0, 0, 0.0));
+    }
+
+    #[test]
+    fn kv_serves_the_enabled_gauge_and_counts() {
+        let kv = MemoryStore::new();
+        begin(&kv).unwrap();
+        finish(&kv, "encode", 200, 0.02).unwrap();
+        // Three keys written per request: arrivals, the request counter, the duration sum.
+        assert_eq!(kv.keys().unwrap().len(), 3);
+        let text = render(&kv, 5_000).unwrap();
+        assert!(
+            text.contains("\nfskhttp_metrics_store_enabled 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nfskhttp_requests_total 1\n"), "{text}");
+    }
 }

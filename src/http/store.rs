@@ -20,6 +20,11 @@ pub trait Store {
     /// store for the start time; two first requests racing may both write (values milliseconds
     /// apart), which is harmless.
     fn init(&self, key: &str, value: i64) -> Result<i64, String>;
+    /// false for a store that keeps nothing (`metrics_store = "off"`): `/metrics` then says so
+    /// instead of serving counters that stay at zero.
+    fn counting(&self) -> bool {
+        true
+    }
 }
 
 /// An in-memory store (native tests, the CLI).

@@ -28,12 +28,12 @@ variable "release" {
 }
 
 variable "variables" {
-  description = "Spin application variables passed with --variable (log_level, max_body_bytes, max_audio_seconds, default_protocol, default_volume, max_payload_bytes)."
+  description = "Spin application variables passed with --variable (log_level, max_body_bytes, max_audio_seconds, default_protocol, default_volume, max_payload_bytes, metrics_store). On Akamai metrics_store is always \"off\"."
   type        = map(string)
   default     = {}
   validation {
     condition = alltrue([for k in keys(var.variables) : contains(
-      ["log_level", "max_body_bytes", "max_audio_seconds", "default_protocol", "default_volume", "max_payload_bytes"], k
+      ["log_level", "max_body_bytes", "max_audio_seconds", "default_protocol", "default_volume", "max_payload_bytes", "metrics_store"], k
     )])
     error_message = "variables may only set the component's application variables (see spin.toml)."
   }
@@ -42,6 +42,26 @@ variable "variables" {
     condition     = alltrue([for v in values(var.variables) : can(regex("^[A-Za-z0-9._-]{1,64}$", v))])
     error_message = "variable values must be plain words or numbers (letters, digits, . _ -)."
   }
+  validation {
+    condition     = var.platform != "akamai" || lookup(var.variables, "metrics_store", "off") == "off"
+    error_message = "metrics_store must be off on Akamai Functions: its key-value store has no atomics and takes about 50 writes/s per app (docs/DEPLOY.md)."
+  }
+}
+
+variable "app_name" {
+  description = "Name of the app on the platform (Akamai: created with --create-name on the first deploy)."
+  type        = string
+  default     = "fskhttp"
+  validation {
+    condition     = can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.app_name))
+    error_message = "app_name must be a DNS label (lowercase letters, digits, '-')."
+  }
+}
+
+variable "create_app" {
+  description = "Akamai only: the first deploy creates the app (`--create-name app_name`); set false for later deploys once the app exists and is linked."
+  type        = bool
+  default     = true
 }
 
 variable "spin_bin" {

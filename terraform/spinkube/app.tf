@@ -4,13 +4,17 @@
 #   Shim (runtime-class-manager installs the shim and creates the RuntimeClass)
 #   Redis for the shared key-value store (in-cluster) or a Secret with an external URL
 #   HPA on CPU, or a KEDA ScaledObject, and a PodDisruptionBudget
-#   ClusterIssuer + Certificate (cert-manager) and two Ingresses (ingress-nginx): /encode and /decode
-#   with per-client rate limits, the rest of the API with a looser limit
+#   Exposure, one of:
+#     ingress-nginx (gateway = null): ClusterIssuer + Certificate (cert-manager) and three Ingresses:
+#       /encode and /decode with per-client rate limits, the rest with a looser limit, /metrics only
+#       from metrics_source_ranges
+#     Gateway API (gateway set): two HTTPRoutes on an existing Gateway, which terminates TLS
 
 locals {
   deploy       = var.deploy_app
   app_selector = { for k in ["app.kubernetes.io/name", "app.kubernetes.io/instance"] : k => local.common_labels[k] }
-  ingress_on   = local.deploy && var.ingress.host != null
+  ingress_on   = local.deploy && var.ingress.host != null && var.gateway == null
+  gateway_on   = local.deploy && var.ingress.host != null && var.gateway != null
   tls_secret   = "${var.app_name}-tls"
   redis_url    = var.redis == "external" ? var.redis_url : "redis://${local.redis_name}.${var.namespace}.svc.cluster.local:6379"
 
@@ -451,5 +455,15 @@ resource "kubernetes_ingress_v1" "metrics" {
       }
     }
   }
+  depends_on = [kubernetes_manifest.spinapp]
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Gateway API (gateway set): HTTPRoutes on an existing Gateway (manifests.tf)
+# ---------------------------------------------------------------------------------------------------
+
+resource "kubernetes_manifest" "httproute" {
+  for_each   = local.gateway_on ? toset(["work", "rest"]) : toset([])
+  manifest   = local.httproute_manifests[each.key]
   depends_on = [kubernetes_manifest.spinapp]
 }

@@ -28,6 +28,7 @@ locals {
     default_protocol  = var.default_protocol
     default_volume    = var.default_volume
     max_payload_bytes = var.max_payload_bytes
+    metrics_store     = var.metrics_store
   }
 
   pod_annotations = var.prometheus_scrape_annotations ? {
@@ -71,6 +72,16 @@ locals {
     otel               = local.otel_settings
   }))
 
+  # The shim runtime-class-manager installs: the binary in containerd-shim-spin's release tarball.
+  # runtime-class-manager registers it with containerd under the binary's name minus
+  # "containerd-shim-", so containerd-shim-spin-v2 becomes runtime handler "spin-v2"
+  # (tests/data/spinkube/crds/SOURCE.md). The RuntimeClass handler follows from it, never from a
+  # separate input, so the two cannot disagree.
+  shim_binary     = "containerd-shim-spin-v2"
+  shim_handler    = trimprefix(local.shim_binary, "containerd-shim-")
+  shim_location   = "https://github.com/spinframework/containerd-shim-spin/releases/download/${var.versions.containerd_shim_spin}/${local.shim_binary}-linux-${var.shim_arch}.tar.gz"
+  runtime_handler = var.install_shim ? local.shim_handler : coalesce(var.runtime_handler, "spin")
+
   # Created directly only when the nodes already have the shim (install_shim = false); otherwise
   # runtime-class-manager creates the same RuntimeClass from the Shim.
   runtimeclass_manifest = merge({
@@ -80,24 +91,23 @@ locals {
       name   = var.runtime_class_name
       labels = local.common_labels
     }
-    handler = var.runtime_handler
+    handler = local.runtime_handler
     }, length(var.shim_node_selector) > 0 ? {
     scheduling = { nodeSelector = var.shim_node_selector }
   } : {})
 
   shim_manifest = yamldecode(templatefile("${path.module}/templates/shim.yaml.tftpl", {
-    name               = "spin-v2"
+    name               = local.shim_handler
     labels             = local.common_labels
     node_selector      = var.shim_node_selector
     runtime_class_name = var.runtime_class_name
-    handler            = var.runtime_handler
-    location           = "https://github.com/spinframework/containerd-shim-spin/releases/download/${var.versions.containerd_shim_spin}/containerd-shim-spin-v2-linux-${var.shim_arch}.tar.gz"
+    handler            = local.shim_handler
+    location           = local.shim_location
   }))
 }
 
 # KEDA ScaledObject (autoscaling = "keda"): CPU, plus the request rate from Prometheus when an address
-# is given. The fskhttp counters live in the shared key-value store, so every pod reports the
-# app-wide total: max(), not sum(), is the app's rate, and KEDA divides it by the per-pod target.
+# is given. KEDA divides the app's rate by the per-pod target.
 locals {
   keda_cpu_trigger = {
     type       = "cpu"
@@ -109,8 +119,10 @@ locals {
     metricType = "AverageValue"
     metadata = {
       serverAddress = coalesce(var.prometheus_server_address, "http://unused")
-      query         = "max(rate(fskhttp_requests_total{namespace=\"${var.namespace}\"}[2m]))"
-      threshold     = tostring(var.keda_requests_per_second_per_pod)
+      # The app's request rate from whichever source exists (monitoring/alerts.yml): the kv counters
+      # (every pod reports the app-wide total: max) or the runtime's span metrics (per pod: sum).
+      query     = "max(rate(fskhttp_requests_total{namespace=\"${var.namespace}\", app=\"${var.app_name}\"}[2m])) or sum(rate(traces_span_metrics_calls_total{namespace=\"${var.namespace}\", app=\"${var.app_name}\", span_kind=\"SPAN_KIND_SERVER\"}[2m]))"
+      threshold = tostring(var.keda_requests_per_second_per_pod)
     }
   }
 
@@ -134,6 +146,67 @@ locals {
         local.keda_cpu_trigger,
         local.keda_rps_trigger,
       ]
+    }
+  }
+}
+
+# Gateway API (gateway != null): two HTTPRoutes on an existing Gateway, the controller-neutral
+# replacement for the ingress-nginx Ingresses. `<app>-work` carries /encode and /decode, so an
+# implementation's rate-limit policy (Envoy Gateway BackendTrafficPolicy, Istio, Kong, Traefik
+# middlewares...) can target the work endpoints alone; `<app>` carries the rest. /metrics is not
+# served through the Gateway: its path is rewritten to one the app answers with 404 (HTTPRoute cannot
+# filter by client address, as the Ingress's whitelist-source-range does). TLS is the Gateway
+# listener's; the standard API has no body-size or rate limit (the app enforces max_body_bytes).
+locals {
+  gateway_parent = var.gateway == null ? {} : merge({
+    group     = "gateway.networking.k8s.io"
+    kind      = "Gateway"
+    name      = var.gateway.name
+    namespace = var.gateway.namespace
+  }, var.gateway.section_name == null ? {} : { sectionName = var.gateway.section_name })
+
+  gateway_backend = [{ name = var.app_name, port = 80 }]
+  gateway_timeout = { request = "${var.request_timeout_seconds}s" }
+
+  # Always both routes (rendered with placeholders when unused); app.tf applies them only with gateway.
+  httproute_manifests = {
+    work = {
+      apiVersion = "gateway.networking.k8s.io/v1"
+      kind       = "HTTPRoute"
+      metadata   = { name = "${var.app_name}-work", namespace = var.namespace, labels = local.common_labels }
+      spec = {
+        parentRefs = [local.gateway_parent]
+        hostnames  = [coalesce(var.ingress.host, "unused.invalid")]
+        rules = [{
+          matches     = [for p in ["/encode", "/decode"] : { path = { type = "Exact", value = p } }]
+          backendRefs = local.gateway_backend
+          timeouts    = local.gateway_timeout
+        }]
+      }
+    }
+    rest = {
+      apiVersion = "gateway.networking.k8s.io/v1"
+      kind       = "HTTPRoute"
+      metadata   = { name = var.app_name, namespace = var.namespace, labels = local.common_labels }
+      spec = {
+        parentRefs = [local.gateway_parent]
+        hostnames  = [coalesce(var.ingress.host, "unused.invalid")]
+        rules = [
+          {
+            matches = [{ path = { type = "Exact", value = "/metrics" } }]
+            filters = [{
+              type       = "URLRewrite"
+              urlRewrite = { path = { type = "ReplaceFullPath", replaceFullPath = "/metrics-not-public" } }
+            }]
+            backendRefs = local.gateway_backend
+          },
+          {
+            matches     = [{ path = { type = "PathPrefix", value = "/" } }]
+            backendRefs = local.gateway_backend
+            timeouts    = local.gateway_timeout
+          },
+        ]
+      }
     }
   }
 }

@@ -152,6 +152,16 @@ variable "max_payload_bytes" {
   }
 }
 
+variable "metrics_store" {
+  description = "Spin variable metrics_store: \"kv\" keeps the per-request counters of /metrics in the key-value store (three atomic increments per request, on the Redis of `redis`), \"off\" keeps none (then set redis = \"none\" and read request metrics from the runtime's OpenTelemetry export, `otel`). docs/operations.md."
+  type        = string
+  default     = "kv"
+  validation {
+    condition     = contains(["kv", "off"], var.metrics_store)
+    error_message = "metrics_store must be kv or off (spin.toml)."
+  }
+}
+
 # ---------------------------------------------------------------------------------------------------
 # Capacity: resources, probes, replicas, autoscaling
 # ---------------------------------------------------------------------------------------------------
@@ -322,11 +332,11 @@ variable "redis_image" {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Ingress, TLS, rate limits (ingress-nginx)
+# Exposure: an Ingress (ingress-nginx) or Gateway API HTTPRoutes, TLS, rate limits
 # ---------------------------------------------------------------------------------------------------
 
 variable "ingress" {
-  description = "Expose the app through an Ingress (ingress-nginx) with TLS from cert-manager. host = null disables the Ingress."
+  description = "Public host name of the app (host = null: not exposed, use port-forward). Without `gateway` the module creates Ingresses for ingress-nginx (class_name) with per-client rate limits and TLS from cert-manager (cluster_issuer, created with acme_email unless create_cluster_issuer = false). With `gateway` only `host` is used."
   type = object({
     host                  = string
     class_name            = optional(string, "nginx")
@@ -343,12 +353,30 @@ variable "ingress" {
     error_message = "ingress.host must be a fully qualified lowercase DNS name."
   }
   validation {
-    condition     = var.ingress.host == null || !var.ingress.create_cluster_issuer || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.ingress.acme_email))
+    condition     = var.ingress.host == null || var.gateway != null || !var.ingress.create_cluster_issuer || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.ingress.acme_email))
     error_message = "ingress.acme_email is required (an e-mail address) when the module creates the ACME ClusterIssuer."
+  }
+  validation {
+    condition     = var.gateway == null || var.ingress.host != null
+    error_message = "gateway needs ingress.host: the HTTPRoutes match that host name."
   }
   validation {
     condition     = can(regex("^https://", var.ingress.acme_server))
     error_message = "ingress.acme_server must be an https URL."
+  }
+}
+
+variable "gateway" {
+  description = "Expose the app through Gateway API HTTPRoutes attached to this existing Gateway (any conformant controller: Envoy Gateway, Istio, Cilium, NGINX Gateway Fabric, Traefik...) instead of ingress-nginx Ingresses. The Gateway's listener for ingress.host terminates TLS (its owner provides the certificate); HTTPRoute has no standard rate limiting, so rate_limit does not apply (docs/DEPLOY.md). null: Ingresses."
+  type = object({
+    name         = string
+    namespace    = string
+    section_name = optional(string)
+  })
+  default = null
+  validation {
+    condition     = var.gateway == null ? true : can(regex("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$", var.gateway.name)) && can(regex("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", var.gateway.namespace))
+    error_message = "gateway.name and gateway.namespace must be Kubernetes names."
   }
 }
 
@@ -388,11 +416,24 @@ variable "request_timeout_seconds" {
 # Platform versions (pinned) and runtime
 # ---------------------------------------------------------------------------------------------------
 
+# Each pin and why (reviewed without network access; check the registries before a first apply):
+#   cert_manager v1.17.2        a 1.17 patch release, the line spin-operator's docs were written against;
+#                               1.18+ changes the default private-key rotation policy to Always
+#                               (harmless here) and is a fine upgrade once tested.
+#   runtime_class_manager 0.2.0 its latest release known here; its Shim CRD is pinned in
+#                               tests/data/spinkube/crds. The rendered Shim also validates against
+#                               0.1.0's CRD, so 0.1.0 remains a valid choice.
+#   spin_operator 0.6.1         the release whose SpinApp/SpinAppExecutor CRDs are pinned in
+#                               tests/data/spinkube/crds (the manifests are validated against them).
+#   containerd_shim_spin v0.25.1 embeds Spin 4.0.1 (the CLI the release workflow uses) and runs the
+#                               component's WASI 0.2 world; v0.23-v0.24 (Spin 3.6) run it too. Its
+#                               tarball's binary containerd-shim-spin-v2 fixes the handler: spin-v2.
+#   keda 2.17.2                 a 2.17 patch release (Kubernetes 1.30-1.32); only with autoscaling = "keda".
 variable "versions" {
-  description = "Pinned versions of what the platform phase installs. spin-operator's CRDs are fetched at the same tag as its chart."
+  description = "Pinned versions of what the platform phase installs (reasons above). spin-operator's CRDs are fetched at the same tag as its chart."
   type = object({
     cert_manager          = optional(string, "v1.17.2")
-    runtime_class_manager = optional(string, "0.1.0")
+    runtime_class_manager = optional(string, "0.2.0")
     spin_operator         = optional(string, "0.6.1")
     containerd_shim_spin  = optional(string, "v0.25.1")
     keda                  = optional(string, "2.17.2")
@@ -475,12 +516,16 @@ variable "prometheus_scrape_annotations" {
 }
 
 variable "runtime_handler" {
-  description = "containerd runtime handler of the shim, as named in the nodes' containerd config (RuntimeClass.handler)."
+  description = "Only with install_shim = false: the containerd runtime handler the nodes already define for containerd-shim-spin (RuntimeClass.handler); null = \"spin\", as k3d's shim image and hand-written containerd configs name it. With install_shim = true the handler is derived from the installed shim (spin-v2) and this must stay null."
   type        = string
-  default     = "spin"
+  default     = null
   validation {
-    condition     = can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.runtime_handler))
+    condition     = var.runtime_handler == null || can(regex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", var.runtime_handler))
     error_message = "runtime_handler must be a DNS label."
+  }
+  validation {
+    condition     = var.runtime_handler == null || !var.install_shim
+    error_message = "runtime_handler is derived from the installed shim (spin-v2) when install_shim = true; set it only with install_shim = false."
   }
 }
 

@@ -47,6 +47,28 @@ variable "deploy_app" {
   default     = true
 }
 
+variable "image_pull_secret" {
+  description = "docker-registry Secret in the app namespace for a private GHCR package (null: the package is public)."
+  type        = string
+  default     = null
+}
+
+variable "gateway" {
+  description = "Existing Gateway (Gateway API) to attach HTTPRoutes to instead of ingress-nginx Ingresses, e.g. { name = \"public\", namespace = \"gateway-system\" }; null: ingress-nginx."
+  type = object({
+    name         = string
+    namespace    = string
+    section_name = optional(string)
+  })
+  default = null
+}
+
+variable "metrics_store" {
+  description = "\"kv\": per-request counters in Redis; \"off\": none (set otlp_endpoint and read the OpenTelemetry metrics)."
+  type        = string
+  default     = "kv"
+}
+
 variable "otlp_endpoint" {
   description = "OTLP collector for traces and metrics (null disables)."
   type        = string
@@ -56,10 +78,11 @@ variable "otlp_endpoint" {
 module "fskhttp" {
   source = "../../spinkube"
 
-  kubeconfig_path = pathexpand(var.kubeconfig_path)
-  kube_context    = var.kube_context
-  image           = var.image
-  deploy_app      = var.deploy_app
+  kubeconfig_path   = pathexpand(var.kubeconfig_path)
+  kube_context      = var.kube_context
+  image             = var.image
+  image_pull_secret = var.image_pull_secret
+  deploy_app        = var.deploy_app
 
   # What the old gunicorn service ran as 4 workers x 4 threads on one box becomes 2..10 pods,
   # scaled on CPU; counters shared through an in-cluster Redis.
@@ -67,12 +90,14 @@ module "fskhttp" {
   min_replicas       = 2
   max_replicas       = 10
   cpu_target_percent = 70
-  redis              = "in-cluster"
+  metrics_store      = var.metrics_store
+  redis              = var.metrics_store == "kv" ? "in-cluster" : "none"
 
   ingress = {
     host       = var.host
     acme_email = var.acme_email
   }
+  gateway = var.gateway
   rate_limit = {
     rps              = 10
     burst_multiplier = 2
