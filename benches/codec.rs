@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the codec: encoding 140 bytes, and decoding a short message, a long
-//! one, 60 s of white noise and a 44.1 kHz file (the cases of ggwave's figures in
-//! ../shared/ggwave/README.md). `cargo bench --bench codec`.
+//! one, 60 s of white noise and a 44.1 kHz file (the cases of ggwave's CLI figures in
+//! scripts/bench/ggwave-cli-ms.json). `cargo bench --bench codec`.
 use criterion::{criterion_group, criterion_main, Criterion};
 use fskhttp::{
     decode_wav, encode, encode_wav, write_wav, DecodeOptions, EncodeOptions, SampleFormat,

@@ -10,13 +10,12 @@ export PATH="$HOME/.cargo/bin:$VENV/bin:$PATH"
 
 log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
-# Shared reference material (../shared next to the clone), overridable.
-shared_dir() {
-  if [ -n "${FSK_SHARED_DIR:-}" ]; then echo "$FSK_SHARED_DIR"; return; fi
-  for d in "$ROOT/../shared" "$ROOT/../../shared" /work/shared; do
-    if [ -f "$d/ggwave/vectors/manifest.json" ]; then (cd "$d" && pwd); return; fi
-  done
-  echo "shared/ not found next to the repository" >&2; return 1
+# Every ggwave reference vector, generated once into the build cache by the pinned PyPI ggwave
+# (scripts/gen-vectors; regenerated when the generator or ggwave changes). Prints the directory.
+ensure_vectors() {
+  local dir="${CARGO_TARGET_DIR:-$ROOT/target}/ggwave-vectors"
+  "$ROOT/scripts/gen-vectors" --cache --out "$dir" >/dev/null
+  echo "$dir"
 }
 
 ensure_rust_targets() {

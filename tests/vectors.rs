@@ -1,11 +1,26 @@
-//! The ggwave reference vectors: byte-exact encoding at 48 kHz, and decoding of every file.
+//! The ggwave reference vectors (made by the pinned PyPI ggwave, see tests/data/ggwave/README.md):
+//! byte-exact encoding at 48 kHz, and decoding of every file.
 mod common;
-use common::vectors;
+use common::{vector_set, vectors};
 use fskhttp::{decode_wav, encode_wav, DecodeOptions, EncodeOptions, SampleFormat};
+
+/// (entries, entries at 48 kHz) of each set scripts/gen-vectors makes.
+fn expected_counts() -> (usize, usize) {
+    match vector_set().as_str() {
+        "full" => (77, 50),
+        "committed" => (21, 17),
+        other => panic!("unknown vector set {other:?}"),
+    }
+}
+
+#[test]
+fn the_manifest_lists_the_whole_set() {
+    assert_eq!(vectors().len(), expected_counts().0, "{} set", vector_set());
+}
 
 #[test]
 fn encoding_is_byte_exact_at_48k() {
-    let mut checked = 0;
+    let (mut checked, mut whole_files) = (0, 0);
     for v in vectors().iter().filter(|v| v.sample_rate == 48000) {
         let opts = EncodeOptions {
             protocol: v.protocol,
@@ -20,7 +35,8 @@ fn encoding_is_byte_exact_at_48k() {
             SampleFormat::I16
         };
         let ours = encode_wav(&v.payload, &opts, fmt).unwrap();
-        // Compare the sample data; our header is the standard one (RIFF size 36 + data).
+        // Compare the sample data; our header is the standard one (RIFF size 36 + data), the
+        // `cli_` files carry ggwave-to-file's (28 + data), the `py_` files the standard one.
         let theirs = &v.bytes[44..];
         assert_eq!(ours.len() - 44, theirs.len(), "{}: length", v.file);
         if let Some(i) = ours[44..].iter().zip(theirs).position(|(a, b)| a != b) {
@@ -34,9 +50,21 @@ fn encoding_is_byte_exact_at_48k() {
             u32::from_le_bytes(ours[4..8].try_into().unwrap()) as usize,
             ours.len() - 8
         );
+        if v.file.starts_with("py_") {
+            assert!(ours == v.bytes, "{}: header differs", v.file);
+            whole_files += 1;
+        } else {
+            assert_eq!(
+                u32::from_le_bytes(v.bytes[4..8].try_into().unwrap()) as usize,
+                v.bytes.len() - 16,
+                "{}: ggwave-to-file's RIFF size",
+                v.file
+            );
+        }
         checked += 1;
     }
-    assert_eq!(checked, 47, "every 48 kHz vector");
+    assert_eq!(checked, expected_counts().1, "every 48 kHz vector");
+    assert!(whole_files >= 2, "whole files compared: {whole_files}");
 }
 
 #[test]

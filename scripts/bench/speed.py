@@ -26,15 +26,9 @@ MIN_SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
-# ggwave's whole-process CLI CPU times (shared/ggwave/README.md), for reference.
-CLI_MS = {
-    "encode_140_p1_48k": 19.5,
-    "encode_140_p1_44k": 452,
-    "decode_hello_p1": 10.4,
-    "decode_140_p1": 17.2,
-    "decode_noise_60s": 20,
-    "decode_hello_p1_44k": 418,
-}
+# ggwave's whole-process CLI CPU times, with their tools, machine and inputs (ggwave-cli-ms.json).
+CLI = json.loads((Path(__file__).parent / "ggwave-cli-ms.json").read_text())
+CLI_MS = CLI["ms"]
 LABELS = {
     "encode_140_p1_48k": "encode 140 B, protocol 1, 48 kHz",
     "encode_140_p1_44k": "encode 140 B, protocol 1, 44.1 kHz",
@@ -111,7 +105,7 @@ def main():
           f"single-threaded, in process, {ROUNDS} interleaved rounds; 'msgs' = messages found.\n")
     print("| operation | ours ms (msgs) | ours from float32 ms | ggwave py ms, 1024-sample chunks "
           "(msgs) | ggwave py ms, whole buffer (msgs) | ggwave / ours | lowest round | "
-          "ggwave / ours, both from float32 | ggwave CLI process (README) |")
+          "ggwave / ours, both from float32 | ggwave CLI process (ggwave-cli-ms.json) |")
     print("|---|---|---|---|---|---|---|---|---|")
     for op, label in LABELS.items():
         ratios = [gg_best(g, op) / o[op]["median_ms"] for g, o in zip(gg_rounds, our_rounds)]

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Format, lints and the native Rust tests (codec, CLI, HTTP layer); every relative link in the docs resolves.
+# Format, lints and the native Rust tests (codec, CLI, HTTP layer), the relative links of the docs, the ggwave vectors tests on
+# every generated vector (plain `cargo test` reads the set committed under tests/data/ggwave).
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 python3 scripts/check-links
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
-cargo test --release
+vectors="$(ensure_vectors)"
+FSK_VECTORS_DIR="$vectors" cargo test --release
+# The committed set too, as a clone without Python sees it.
+env -u FSK_VECTORS_DIR cargo test --release --test vectors

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The Spin HTTP component end to end (tests/e2e): the exact artifact spin.toml points at, composed
 # with the test-only Spin host stub, served by the real `wasmtime serve` on 127.0.0.1; the real
-# Python ggwave as a peer; the shared ggwave vectors. Also lints the Spin feature build.
+# Python ggwave as a peer; every ggwave vector (scripts/gen-vectors). Also lints the Spin feature build.
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 ensure_apt curl
 ensure_venv
-export FSK_SHARED_DIR="$(shared_dir)"
+[ -n "${FSK_VECTORS_DIR:-}" ] || { FSK_VECTORS_DIR="$(ensure_vectors)"; export FSK_VECTORS_DIR; }
 export FSK_WASMTIME="$(wasmtime_bin)"
 export FSK_E2E_WASM="$(scripts/build-http)"
 log "clippy (spin,web-assets on wasm32-wasip2)"

@@ -2,13 +2,13 @@
 # The codec as a WebAssembly library component (issue 7): clippy of the `component` feature build,
 # the component itself, its WIT checked against wit/ (plus a drifted copy that must fail), a
 # consumer component composed with it and run (what a Spin component dependency does), and the
-# wasmtime test host against the native library on every protocol and the shared ggwave vectors.
+# wasmtime test host against the native library on every protocol and every ggwave vector.
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 ensure_rust_targets wasm32-wasip2
 ensure_venv
 host=tests/component-host
-export FSK_SHARED_DIR="${FSK_SHARED_DIR:-$(shared_dir)}"
+[ -n "${FSK_VECTORS_DIR:-}" ] || { FSK_VECTORS_DIR="$(ensure_vectors)"; export FSK_VECTORS_DIR; }
 
 cargo fmt --manifest-path "$host/Cargo.toml" -- --check
 cargo fmt --manifest-path "$host/consumer/Cargo.toml" -- --check

@@ -1,10 +1,11 @@
 """The served component over HTTP: contract flows, old JSON fields, every protocol, the real
-Python ggwave as a peer, the shared ggwave vectors, bad input, metrics, concurrency, variables."""
+Python ggwave as a peer, the ggwave vectors, bad input, metrics, concurrency, variables."""
 
 import base64
 import concurrent.futures
 import io
 import json
+import os
 import re
 import struct
 import subprocess
@@ -19,8 +20,8 @@ from conftest import ROOT, Server
 
 ggwave.disableLog()
 
-SHARED = Path(__import__("os").environ.get("FSK_SHARED_DIR", ROOT.parent / "shared"))
-VECTORS = SHARED / "ggwave" / "vectors"
+# Every vector (scripts/test.d/30-http.sh sets FSK_VECTORS_DIR), else the committed set.
+VECTORS = Path(os.environ.get("FSK_VECTORS_DIR", ROOT / "tests" / "data" / "ggwave"))
 MSG48 = "ROBOTS talking to ROBOTS bots will speak to bots"  # 48 characters, as the old benchmark
 JSON = {"Content-Type": "application/json"}
 
@@ -207,7 +208,7 @@ def test_python_ggwave_decodes_float_wav_and_get_query(server):
 
 
 # ---------------------------------------------------------------------------------------------
-# The shared ggwave vectors
+# The ggwave vectors (tests/data/ggwave/README.md)
 
 
 def _vectors():
@@ -216,7 +217,7 @@ def _vectors():
 
 
 @pytest.mark.parametrize("entry", _vectors(), ids=lambda e: e["file"])
-def test_decode_shared_ggwave_vectors(server, entry):
+def test_decode_ggwave_vectors(server, entry):
     wav = (VECTORS / entry["file"]).read_bytes()
     q = []
     if entry.get("fixed_payload_length"):
