@@ -23,7 +23,8 @@
 //!   this store (the store outlives restarts; Kubernetes probes hit `/health` from the start), and
 //!   `fskhttp_requests_per_second` is the average over that time (use `rate()` for the current rate).
 
-use super::store::Store;
+use super::store::{Store, StoreError};
+use http::StatusCode;
 
 /// Upper bounds of the request-duration histogram buckets, in seconds (then +Inf).
 pub const BUCKETS: [f64; 14] = [
@@ -46,16 +47,22 @@ const STARTED: &str = "started_at_ms";
 const ARRIVALS: &str = "arrivals";
 
 /// Note a request's arrival.
-pub fn begin(store: &dyn Store) -> Result<(), String> {
+pub fn begin(store: &dyn Store) -> Result<(), StoreError> {
     store.increment(ARRIVALS, 1).map(|_| ())
 }
 
 /// Note a finished request.
-pub fn finish(store: &dyn Store, endpoint: &str, status: u16, seconds: f64) -> Result<(), String> {
+pub fn finish(
+    store: &dyn Store,
+    endpoint: &str,
+    status: StatusCode,
+    seconds: f64,
+) -> Result<(), StoreError> {
     let bucket = BUCKETS
         .iter()
         .position(|&b| seconds <= b)
         .unwrap_or(BUCKETS.len());
+    let status = status.as_u16();
     store.increment(&format!("req|{endpoint}|{status}|{bucket}"), 1)?;
     let micros = (seconds.max(0.0) * 1e6).round() as i64;
     store.increment(&format!("dursum|{endpoint}"), micros)?;
@@ -76,7 +83,7 @@ pub struct Count {
 }
 
 /// Every finished-request counter in the store.
-pub fn counts(store: &dyn Store) -> Result<Vec<Count>, String> {
+pub fn counts(store: &dyn Store) -> Result<Vec<Count>, StoreError> {
     let mut out = Vec::new();
     for k in store.keys()? {
         let mut parts = k.split('|');
@@ -123,7 +130,7 @@ pub struct Totals {
 }
 
 /// Read the totals (and the counters they come from).
-pub fn totals(store: &dyn Store, now_ms: i64) -> Result<(Totals, Vec<Count>), String> {
+pub fn totals(store: &dyn Store, now_ms: i64) -> Result<(Totals, Vec<Count>), StoreError> {
     let started = store.init(STARTED, now_ms)?;
     let arrivals = store.get(ARRIVALS)?;
     let counts = counts(store)?;
@@ -151,7 +158,7 @@ fn fmt_f(v: f64) -> String {
 }
 
 /// The Prometheus text exposition (format 0.0.4).
-pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
+pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, StoreError> {
     use std::fmt::Write;
     let (t, counts) = totals(store, now_ms)?;
     let mut o = String::with_capacity(4096);
