@@ -2,11 +2,12 @@
 
 use crate::frame;
 use crate::limits::LimitError;
-use crate::protocol::{Protocol, MAX_FIXED_PAYLOAD, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
+use crate::protocol::{Protocol, FIXED_LENGTH_RANGE, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
 use crate::resample;
 use crate::synth;
 use crate::wav::{write_wav, SampleFormat};
 use std::fmt;
+use std::ops::RangeInclusive;
 
 /// Default volume of ggwave-to-file (and of this crate): 50 %.
 pub const DEFAULT_VOLUME: u8 = 50;
@@ -19,6 +20,10 @@ pub const MAX_PAYLOAD: usize = 8192;
 pub const MIN_OUTPUT_RATE: u32 = 8000;
 /// Highest output sample rate.
 pub const MAX_OUTPUT_RATE: u32 = 96_000;
+/// Output sample rates the encoder accepts.
+pub const SAMPLE_RATE_RANGE: RangeInclusive<u32> = MIN_OUTPUT_RATE..=MAX_OUTPUT_RATE;
+/// Volumes the encoder accepts (percent of full scale).
+pub const VOLUME_RANGE: RangeInclusive<u8> = 1..=100;
 
 /// How to encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +87,12 @@ impl fmt::Display for EncodeError {
             EncodeError::MonoToneNeedsFixedLength(p) => {
                 write!(f, "protocol {p} is mono-tone and needs fixed-length mode")
             }
-            EncodeError::Volume(v) => write!(f, "volume {v} outside 1-100"),
+            EncodeError::Volume(v) => write!(
+                f,
+                "volume {v} outside {}-{}",
+                VOLUME_RANGE.start(),
+                VOLUME_RANGE.end()
+            ),
             EncodeError::SampleRate(r) => {
                 write!(
                     f,
@@ -97,7 +107,12 @@ impl fmt::Display for EncodeError {
                 write!(f, "protocol {protocol} uses tones up to {max_hz:.0} Hz, which {rate} Hz audio cannot carry")
             }
             EncodeError::FixedLength(n) => {
-                write!(f, "fixed length {n} outside 1-{MAX_FIXED_PAYLOAD}")
+                write!(
+                    f,
+                    "fixed length {n} outside {}-{}",
+                    FIXED_LENGTH_RANGE.start(),
+                    FIXED_LENGTH_RANGE.end()
+                )
             }
             EncodeError::Limit(e) => write!(f, "{e}"),
             EncodeError::Resample(e) => write!(f, "resampling failed: {e}"),
@@ -123,10 +138,10 @@ impl EncodeOptions {
     pub fn validate(&self) -> Result<&'static Protocol, EncodeError> {
         let p =
             Protocol::by_id(self.protocol).ok_or(EncodeError::UnknownProtocol(self.protocol))?;
-        if !(1..=100).contains(&self.volume) {
+        if !VOLUME_RANGE.contains(&self.volume) {
             return Err(EncodeError::Volume(self.volume));
         }
-        if !(MIN_OUTPUT_RATE..=MAX_OUTPUT_RATE).contains(&self.sample_rate) {
+        if !SAMPLE_RATE_RANGE.contains(&self.sample_rate) {
             return Err(EncodeError::SampleRate(self.sample_rate));
         }
         if p.max_hz() >= 0.45 * self.sample_rate as f64 {
@@ -137,7 +152,7 @@ impl EncodeOptions {
             });
         }
         match self.fixed_length {
-            Some(n) if n == 0 || n > MAX_FIXED_PAYLOAD => return Err(EncodeError::FixedLength(n)),
+            Some(n) if !FIXED_LENGTH_RANGE.contains(&n) => return Err(EncodeError::FixedLength(n)),
             None if p.is_mono_tone() => return Err(EncodeError::MonoToneNeedsFixedLength(p.id)),
             _ => {}
         }

@@ -177,9 +177,7 @@ fn main() -> ExitCode {
             };
             let decoded = match decode_wav(&bytes, &opts) {
                 Ok(d) => d,
-                Err(fskhttp::DecodeError::FixedLength(n)) => {
-                    return usage(format!("fixed length {n} outside 1-64"))
-                }
+                Err(e @ fskhttp::DecodeError::FixedLength(_)) => return usage(e),
                 Err(e) => return unreadable(format!("{file}: {e}")),
             };
             let mut out = std::io::stdout().lock();

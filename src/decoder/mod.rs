@@ -91,7 +91,10 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::Wav(e) => write!(f, "{e}"),
             DecodeError::Limit(e) => write!(f, "{e}"),
-            DecodeError::FixedLength(n) => write!(f, "fixed length {n} outside 1-64"),
+            DecodeError::FixedLength(n) => {
+                let r = crate::protocol::FIXED_LENGTH_RANGE;
+                write!(f, "fixed length {n} outside {}-{}", r.start(), r.end())
+            }
             DecodeError::Resample(e) => write!(f, "resampling failed: {e}"),
         }
     }
@@ -125,7 +128,7 @@ pub struct Decoded {
 
 fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
     match opts.fixed_length {
-        Some(n) if n == 0 || n > crate::protocol::MAX_FIXED_PAYLOAD => {
+        Some(n) if !crate::protocol::FIXED_LENGTH_RANGE.contains(&n) => {
             Err(DecodeError::FixedLength(n))
         }
         _ => Ok(()),
@@ -151,14 +154,7 @@ fn decode_checked(
 ) -> Result<Vec<Message>, DecodeError> {
     check_options(opts)?;
     let l = &opts.limits;
-    if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
-        return Err(LimitError::SampleRate {
-            rate: sample_rate,
-            min: l.min_sample_rate,
-            max: l.max_sample_rate,
-        }
-        .into());
-    }
+    l.check_sample_rate(sample_rate)?;
     let seconds = samples.len() as f64 / sample_rate as f64;
     if seconds > l.max_seconds {
         return Err(LimitError::TooLong {
@@ -177,13 +173,7 @@ fn decode_checked(
     } else {
         sanitized = samples
             .iter()
-            .map(|&v| {
-                if v.is_finite() {
-                    v.clamp(-1.0, 1.0)
-                } else {
-                    0.0
-                }
-            })
+            .map(|&v| crate::limits::sanitize_sample(v))
             .collect();
         &sanitized
     };

@@ -18,15 +18,21 @@ use std::time::Instant;
 pub fn options(p: &Params, cfg: &Config) -> Result<DecodeOptions, ApiError> {
     let mut o = DecodeOptions::default();
     o.limits.max_seconds = cfg.max_audio_seconds;
+    // The range is the decoder's (`DecodeError::FixedLength`); 0 means variable length.
     if let Some(n) = p.integer("fixed_length")? {
-        o.fixed_length = match n {
-            0 => None,
-            1..=64 => Some(n as usize),
-            _ => {
+        o.fixed_length = match usize::try_from(n) {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(_) => {
+                let r = crate::protocol::FIXED_LENGTH_RANGE;
                 return Err(ApiError::unprocessable(
                     "Invalid parameter",
-                    format!("`fixed_length` is {n}, outside 1-64 (0 = variable length)"),
-                ))
+                    format!(
+                        "`fixed_length` is {n}, outside {}-{} (0 = variable length)",
+                        r.start(),
+                        r.end()
+                    ),
+                ));
             }
         };
     }

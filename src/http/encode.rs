@@ -9,6 +9,7 @@ use super::response::response;
 use super::{form, params, Context};
 use crate::encoder::{plan, EncodeError, EncodeOptions};
 use crate::limits::LimitError;
+use crate::protocol::FIXED_LENGTH_RANGE;
 use crate::wav::SampleFormat;
 use base64::Engine;
 use http::{header, HeaderValue, Request, Response, StatusCode};
@@ -145,21 +146,13 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
             })?
             .id;
     }
-    let range = |name: &str, v: i64, lo: i64, hi: i64| -> Result<i64, ApiError> {
-        if (lo..=hi).contains(&v) {
-            Ok(v)
-        } else {
-            Err(ApiError::unprocessable(
-                "Invalid parameter",
-                format!("`{name}` is {v}, outside {lo}-{hi}"),
-            ))
-        }
-    };
+    // The ranges are the codec's (`EncodeOptions::validate`, below); here a number only has to
+    // fit the option's type.
     if let Some(v) = p.integer(names.volume)? {
-        o.volume = range(names.volume, v, 1, 100)? as u8;
+        o.volume = fit(names.volume, v, &crate::encoder::VOLUME_RANGE)?;
     }
     if let Some(v) = p.integer(names.sample_rate)? {
-        o.sample_rate = range(names.sample_rate, v, 8000, 96_000)? as u32;
+        o.sample_rate = fit(names.sample_rate, v, &crate::encoder::SAMPLE_RATE_RANGE)?;
     }
     if let Some(v) = p.integer(names.fixed_length)? {
         // ggwave-to-file: -l0 (or negative) means variable length.
@@ -167,12 +160,13 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
         o.fixed_length = if variable {
             None
         } else {
-            Some(range(names.fixed_length, v, 1, 64)? as usize)
+            Some(fit(names.fixed_length, v, &FIXED_LENGTH_RANGE)?)
         };
     }
     if let Some(d) = p.boolean(names.dss)? {
         o.dss = d;
     }
+    o.validate().map_err(map_error)?;
     let format = match p.string("format")? {
         None => SampleFormat::I16,
         Some(f) => SampleFormat::parse(f.trim()).ok_or_else(|| {
@@ -186,6 +180,21 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
         payload,
         options: o,
         format,
+    })
+}
+
+/// An integer parameter as the option's type; a number the type cannot hold is outside the
+/// option's range (`range`, the codec's) and gets the same 422 the codec's check would give.
+fn fit<T: TryFrom<i64> + std::fmt::Display>(
+    name: &str,
+    v: i64,
+    range: &std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError> {
+    T::try_from(v).map_err(|_| {
+        ApiError::unprocessable(
+            "Invalid parameter",
+            format!("`{name}` is {v}, outside {}-{}", range.start(), range.end()),
+        )
     })
 }
 
