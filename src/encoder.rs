@@ -3,7 +3,7 @@
 use crate::frame;
 use crate::limits::LimitError;
 use crate::protocol::{Protocol, FIXED_LENGTH_RANGE, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
-use crate::resample;
+use crate::resample::{self, ResampleError};
 use crate::synth;
 use crate::wav::{write_wav, SampleFormat};
 use std::fmt;
@@ -76,7 +76,7 @@ pub enum EncodeError {
     /// A limit was exceeded.
     Limit(LimitError),
     /// Internal resampler failure.
-    Resample(String),
+    Resample(ResampleError),
 }
 
 impl fmt::Display for EncodeError {
@@ -120,7 +120,15 @@ impl fmt::Display for EncodeError {
     }
 }
 
-impl std::error::Error for EncodeError {}
+impl std::error::Error for EncodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EncodeError::Limit(e) => Some(e),
+            EncodeError::Resample(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// What an encode will produce, computed without synthesising anything.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -232,8 +240,7 @@ pub fn encode(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeEr
     if opts.sample_rate == SAMPLE_RATE {
         return Ok(samples);
     }
-    resample::resample(&samples, SAMPLE_RATE, opts.sample_rate)
-        .map_err(|e| EncodeError::Resample(e.0))
+    resample::resample(&samples, SAMPLE_RATE, opts.sample_rate).map_err(EncodeError::Resample)
 }
 
 /// A complete mono WAV file.

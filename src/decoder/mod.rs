@@ -83,7 +83,7 @@ pub enum DecodeError {
     /// Fixed length outside 1..=64.
     FixedLength(usize),
     /// Internal resampler failure.
-    Resample(String),
+    Resample(crate::resample::ResampleError),
 }
 
 impl fmt::Display for DecodeError {
@@ -100,7 +100,16 @@ impl fmt::Display for DecodeError {
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DecodeError::Wav(e) => Some(e),
+            DecodeError::Limit(e) => Some(e),
+            DecodeError::Resample(e) => Some(e),
+            DecodeError::FixedLength(_) => None,
+        }
+    }
+}
 
 impl From<WavError> for DecodeError {
     fn from(e: WavError) -> Self {
@@ -181,8 +190,8 @@ fn decode_checked(
     let audio: &[f32] = if sample_rate == SAMPLE_RATE {
         samples
     } else {
-        resampled = resample::resample(samples, sample_rate, SAMPLE_RATE)
-            .map_err(|e| DecodeError::Resample(e.0))?;
+        resampled =
+            resample::resample(samples, sample_rate, SAMPLE_RATE).map_err(DecodeError::Resample)?;
         &resampled
     };
     // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that
