@@ -123,8 +123,9 @@ impl fmt::Display for EncodeError {
 impl std::error::Error for EncodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            EncodeError::Limit(e) => Some(e),
-            EncodeError::Resample(e) => Some(e),
+            // Both messages are part of this one's: pass on their causes, not them.
+            EncodeError::Limit(e) => e.source(),
+            EncodeError::Resample(e) => e.source(),
             _ => None,
         }
     }

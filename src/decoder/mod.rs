@@ -103,9 +103,10 @@ impl fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            DecodeError::Wav(e) => Some(e),
-            DecodeError::Limit(e) => Some(e),
-            DecodeError::Resample(e) => Some(e),
+            // Their messages are part of this one's: pass on their causes, not them.
+            DecodeError::Wav(e) => e.source(),
+            DecodeError::Limit(e) => e.source(),
+            DecodeError::Resample(e) => e.source(),
             DecodeError::FixedLength(_) => None,
         }
     }

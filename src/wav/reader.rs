@@ -103,14 +103,7 @@ impl fmt::Display for WavError {
     }
 }
 
-impl std::error::Error for WavError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            WavError::Limit(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+impl std::error::Error for WavError {}
 
 impl From<LimitError> for WavError {
     fn from(e: LimitError) -> Self {
