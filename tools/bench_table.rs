@@ -5,6 +5,7 @@
 //! and minimum wall time per operation in milliseconds and how many messages it found. Each decode
 //! is timed twice: from the WAV file's bytes, and (`<op>/samples`) from its float32 samples, the
 //! input ggwave's decoder is given.
+use anyhow::Context;
 use fskhttp::{decode_samples, decode_wav, encode, read_wav, DecodeOptions, EncodeOptions};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -25,12 +26,21 @@ fn time<F: FnMut() -> usize>(min: Duration, mut f: F) -> (f64, f64, usize, usize
     (times[times.len() / 2], times[0], times.len(), found)
 }
 
-fn main() {
+fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let dir = std::path::PathBuf::from(args.next().expect("usage: bench_table DIR [MIN_SECONDS]"));
-    let min = Duration::from_secs_f64(args.next().map_or(2.0, |s| s.parse().unwrap()));
-    let payload = std::fs::read(dir.join("payload.bin")).unwrap();
-    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    let dir = std::path::PathBuf::from(
+        args.next()
+            .context("usage: bench_table DIR [MIN_SECONDS]")?,
+    );
+    let min = Duration::from_secs_f64(
+        args.next()
+            .map_or(Ok(2.0), |s| s.parse().context("MIN_SECONDS"))?,
+    );
+    let read = |name: &str| -> anyhow::Result<Vec<u8>> {
+        let path = dir.join(name);
+        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let payload = read("payload.bin")?;
     let opts = DecodeOptions::default();
     let mut rows = Vec::new();
     for (name, rate) in [("encode_140_p1_48k", 48000), ("encode_140_p1_44k", 44100)] {
@@ -48,13 +58,13 @@ fn main() {
         ("decode_noise_60s", "noise.wav"),
         ("decode_hello_p1_44k", "hello44.wav"),
     ] {
-        let bytes = read(file);
+        let bytes = read(file)?;
         let r = time(min, || {
             decode_wav(black_box(&bytes), &opts).unwrap().messages.len()
         });
         rows.push((name.to_string(), r));
         // The same decode from float32 samples, as ggwave is given them (parsing not timed).
-        let audio = read_wav(&bytes, &opts.limits).unwrap();
+        let audio = read_wav(&bytes, &opts.limits)?;
         let (samples, rate) = (audio.mono().into_owned(), audio.info.sample_rate);
         let r = time(min, || {
             decode_samples(black_box(&samples), rate, &opts)
@@ -70,4 +80,5 @@ fn main() {
         })
         .collect();
     println!("{{{}}}", body.join(","));
+    Ok(())
 }
