@@ -196,7 +196,8 @@ pub fn plan(len: usize, opts: &EncodeOptions) -> Result<Plan, EncodeError> {
         } else {
             (len - i * chunk).min(chunk)
         };
-        samples += frame::transmission_frames(p, this, fixed) * crate::protocol::FRAME;
+        samples += frame::transmission_frames(p, this, frame::Mode::of(opts.fixed_length))
+            * crate::protocol::FRAME;
     }
     Ok(Plan {
         transmissions: n,
@@ -220,15 +221,15 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
             Some(n) => {
                 let mut padded = piece.to_vec();
                 padded.resize(n, 0);
-                frame::build_stream(&padded, true, opts.dss)
+                frame::build_stream(&padded, frame::Mode::Fixed, opts.dss)
             }
-            None => frame::build_stream(piece, false, opts.dss),
+            None => frame::build_stream(piece, frame::Mode::Variable, opts.dss),
         };
         synth::synthesize(
             &mut out,
             p,
             &stream,
-            opts.fixed_length.is_some(),
+            frame::Mode::of(opts.fixed_length),
             opts.volume,
         );
     }

@@ -112,7 +112,7 @@ fn read_protocol(
     len: usize,
     reads: &mut Vec<Read>,
 ) {
-    let n = frame::stream_len(len, true);
+    let n = frame::stream_len(len, frame::Mode::Fixed);
     let nsym = ecc_len(len);
     let symbols = frame::symbol_count(p, n);
     let hops_per_symbol = p.frames_per_tx * FRAME / HOP;
@@ -179,7 +179,7 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
             let prev = &reads[i - 1];
             prev.protocol.id == r.protocol.id && prev.payload == r.payload && r.pos <= prev.pos + 8
         };
-        let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+        let span = frame::symbol_count(r.protocol, frame::stream_len(len, frame::Mode::Fixed))
             * r.protocol.frames_per_tx
             * FRAME
             / HOP;
@@ -239,7 +239,7 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
             if dss {
                 frame::apply_dss(&mut payload);
             }
-            let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+            let span = frame::symbol_count(r.protocol, frame::stream_len(len, frame::Mode::Fixed))
                 * r.protocol.frames_per_tx
                 * FRAME;
             let start = ((r.pos * HOP) as f64 - PAD as f64).max(0.0) / sr;
