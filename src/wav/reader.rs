@@ -297,3 +297,6 @@ fn convert<const N: usize>(
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;
