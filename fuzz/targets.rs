@@ -155,7 +155,7 @@ pub fn http_body(data: &[u8]) {
         }
     }
     let _ = fskhttp::http::params::from_json(body);
-    let _ = fskhttp::http::multipart::parse_urlencoded(&String::from_utf8_lossy(body));
+    let _ = fskhttp::http::form::parse_urlencoded(&String::from_utf8_lossy(body));
     let content_types = [
         "multipart/form-data; boundary=fz",
         "multipart/form-data; boundary=\"fz\"",

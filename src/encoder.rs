@@ -2,11 +2,12 @@
 
 use crate::frame;
 use crate::limits::LimitError;
-use crate::protocol::{Protocol, MAX_FIXED_PAYLOAD, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
-use crate::resample;
+use crate::protocol::{Protocol, FIXED_LENGTH_RANGE, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
+use crate::resample::{self, ResampleError};
 use crate::synth;
 use crate::wav::{write_wav, SampleFormat};
 use std::fmt;
+use std::ops::RangeInclusive;
 
 /// Default volume of ggwave-to-file (and of this crate): 50 %.
 pub const DEFAULT_VOLUME: u8 = 50;
@@ -19,6 +20,10 @@ pub const MAX_PAYLOAD: usize = 8192;
 pub const MIN_OUTPUT_RATE: u32 = 8000;
 /// Highest output sample rate.
 pub const MAX_OUTPUT_RATE: u32 = 96_000;
+/// Output sample rates the encoder accepts.
+pub const SAMPLE_RATE_RANGE: RangeInclusive<u32> = MIN_OUTPUT_RATE..=MAX_OUTPUT_RATE;
+/// Volumes the encoder accepts (percent of full scale).
+pub const VOLUME_RANGE: RangeInclusive<u8> = 1..=100;
 
 /// How to encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +76,7 @@ pub enum EncodeError {
     /// A limit was exceeded.
     Limit(LimitError),
     /// Internal resampler failure.
-    Resample(String),
+    Resample(ResampleError),
 }
 
 impl fmt::Display for EncodeError {
@@ -82,7 +87,12 @@ impl fmt::Display for EncodeError {
             EncodeError::MonoToneNeedsFixedLength(p) => {
                 write!(f, "protocol {p} is mono-tone and needs fixed-length mode")
             }
-            EncodeError::Volume(v) => write!(f, "volume {v} outside 1-100"),
+            EncodeError::Volume(v) => write!(
+                f,
+                "volume {v} outside {}-{}",
+                VOLUME_RANGE.start(),
+                VOLUME_RANGE.end()
+            ),
             EncodeError::SampleRate(r) => {
                 write!(
                     f,
@@ -97,7 +107,12 @@ impl fmt::Display for EncodeError {
                 write!(f, "protocol {protocol} uses tones up to {max_hz:.0} Hz, which {rate} Hz audio cannot carry")
             }
             EncodeError::FixedLength(n) => {
-                write!(f, "fixed length {n} outside 1-{MAX_FIXED_PAYLOAD}")
+                write!(
+                    f,
+                    "fixed length {n} outside {}-{}",
+                    FIXED_LENGTH_RANGE.start(),
+                    FIXED_LENGTH_RANGE.end()
+                )
             }
             EncodeError::Limit(e) => write!(f, "{e}"),
             EncodeError::Resample(e) => write!(f, "resampling failed: {e}"),
@@ -105,7 +120,16 @@ impl fmt::Display for EncodeError {
     }
 }
 
-impl std::error::Error for EncodeError {}
+impl std::error::Error for EncodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Both messages are part of this one's: pass on their causes, not them.
+            EncodeError::Limit(e) => e.source(),
+            EncodeError::Resample(e) => e.source(),
+            _ => None,
+        }
+    }
+}
 
 /// What an encode will produce, computed without synthesising anything.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,10 +147,10 @@ impl EncodeOptions {
     pub fn validate(&self) -> Result<&'static Protocol, EncodeError> {
         let p =
             Protocol::by_id(self.protocol).ok_or(EncodeError::UnknownProtocol(self.protocol))?;
-        if !(1..=100).contains(&self.volume) {
+        if !VOLUME_RANGE.contains(&self.volume) {
             return Err(EncodeError::Volume(self.volume));
         }
-        if !(MIN_OUTPUT_RATE..=MAX_OUTPUT_RATE).contains(&self.sample_rate) {
+        if !SAMPLE_RATE_RANGE.contains(&self.sample_rate) {
             return Err(EncodeError::SampleRate(self.sample_rate));
         }
         if p.max_hz() >= 0.45 * self.sample_rate as f64 {
@@ -137,7 +161,7 @@ impl EncodeOptions {
             });
         }
         match self.fixed_length {
-            Some(n) if n == 0 || n > MAX_FIXED_PAYLOAD => return Err(EncodeError::FixedLength(n)),
+            Some(n) if !FIXED_LENGTH_RANGE.contains(&n) => return Err(EncodeError::FixedLength(n)),
             None if p.is_mono_tone() => return Err(EncodeError::MonoToneNeedsFixedLength(p.id)),
             _ => {}
         }
@@ -172,7 +196,8 @@ pub fn plan(len: usize, opts: &EncodeOptions) -> Result<Plan, EncodeError> {
         } else {
             (len - i * chunk).min(chunk)
         };
-        samples += frame::transmission_frames(p, this, fixed) * crate::protocol::FRAME;
+        samples += frame::transmission_frames(p, this, frame::Mode::of(opts.fixed_length))
+            * crate::protocol::FRAME;
     }
     Ok(Plan {
         transmissions: n,
@@ -196,15 +221,15 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
             Some(n) => {
                 let mut padded = piece.to_vec();
                 padded.resize(n, 0);
-                frame::build_stream(&padded, true, opts.dss)
+                frame::build_stream(&padded, frame::Mode::Fixed, opts.dss)
             }
-            None => frame::build_stream(piece, false, opts.dss),
+            None => frame::build_stream(piece, frame::Mode::Variable, opts.dss),
         };
         synth::synthesize(
             &mut out,
             p,
             &stream,
-            opts.fixed_length.is_some(),
+            frame::Mode::of(opts.fixed_length),
             opts.volume,
         );
     }
@@ -217,8 +242,7 @@ pub fn encode(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeEr
     if opts.sample_rate == SAMPLE_RATE {
         return Ok(samples);
     }
-    resample::resample(&samples, SAMPLE_RATE, opts.sample_rate)
-        .map_err(|e| EncodeError::Resample(e.0))
+    resample::resample(&samples, SAMPLE_RATE, opts.sample_rate).map_err(EncodeError::Resample)
 }
 
 /// A complete mono WAV file.

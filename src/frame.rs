@@ -31,12 +31,39 @@ pub fn apply_dss(data: &mut [u8]) {
     }
 }
 
+/// How a transmission is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Start and end markers around a length header, the payload and its parity.
+    Variable,
+    /// No markers and no header: the receiver knows the length.
+    Fixed,
+}
+
+impl Mode {
+    /// The mode of an optional fixed length.
+    pub fn of(fixed_length: Option<usize>) -> Self {
+        match fixed_length {
+            Some(_) => Mode::Fixed,
+            None => Mode::Variable,
+        }
+    }
+}
+
+/// Which of the two markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// Before the data.
+    Start,
+    /// After the data.
+    End,
+}
+
 /// Length in bytes of the encoded stream for a payload of `len` bytes.
-pub fn stream_len(len: usize, fixed: bool) -> usize {
-    if fixed {
-        len + ecc_len(len)
-    } else {
-        HEADER_LEN + len + ecc_len(len)
+pub fn stream_len(len: usize, mode: Mode) -> usize {
+    match mode {
+        Mode::Fixed => len + ecc_len(len),
+        Mode::Variable => HEADER_LEN + len + ecc_len(len),
     }
 }
 
@@ -46,25 +73,24 @@ pub fn symbol_count(p: &Protocol, stream_bytes: usize) -> usize {
 }
 
 /// Frames (1024 samples at 48 kHz) of a whole transmission, markers included.
-pub fn transmission_frames(p: &Protocol, payload_len: usize, fixed: bool) -> usize {
-    let data = symbol_count(p, stream_len(payload_len, fixed)) * p.frames_per_tx;
-    if fixed {
-        data
-    } else {
-        data + 2 * crate::protocol::MARKER_FRAMES
+pub fn transmission_frames(p: &Protocol, payload_len: usize, mode: Mode) -> usize {
+    let data = symbol_count(p, stream_len(payload_len, mode)) * p.frames_per_tx;
+    match mode {
+        Mode::Fixed => data,
+        Mode::Variable => data + 2 * crate::protocol::MARKER_FRAMES,
     }
 }
 
 /// Build the stream. `payload` must already have the right length (1..=140, or exactly the
 /// fixed length); the caller validates.
-pub fn build_stream(payload: &[u8], fixed: bool, dss: bool) -> Vec<u8> {
+pub fn build_stream(payload: &[u8], mode: Mode, dss: bool) -> Vec<u8> {
     let mut data = payload.to_vec();
     if dss {
         apply_dss(&mut data);
     }
     let nsym = ecc_len(data.len());
-    let mut out = Vec::with_capacity(stream_len(data.len(), fixed));
-    if !fixed {
+    let mut out = Vec::with_capacity(stream_len(data.len(), mode));
+    if mode == Mode::Variable {
         let len = data.len() as u8;
         out.push(len);
         // A 1-byte message with 2 parity bytes always fits: cannot fail.
@@ -100,8 +126,9 @@ pub fn symbols(p: &Protocol, stream: &[u8]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Relative bins of the start marker (`end = false`) or the end marker.
-pub fn marker_bins(end: bool) -> [usize; 16] {
+/// Relative bins of a marker.
+pub fn marker_bins(marker: Marker) -> [usize; 16] {
+    let end = marker == Marker::End;
     let mut bins = [0usize; 16];
     for (i, b) in bins.iter_mut().enumerate() {
         let upper = (i % 2 == 1) != end;
@@ -139,7 +166,7 @@ mod tests {
 
     #[test]
     fn hello_world_stream() {
-        let s = build_stream(b"Hello World", false, false);
+        let s = build_stream(b"Hello World", Mode::Variable, false);
         let hex: String = s.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex, "0b1d1648656c6c6f20576f726c64c94843e2");
         let sym = symbols(&PROTOCOLS[1], &s);
@@ -149,22 +176,22 @@ mod tests {
 
     #[test]
     fn lengths() {
-        assert_eq!(transmission_frames(&PROTOCOLS[1], 11, false), 68);
-        assert_eq!(transmission_frames(&PROTOCOLS[6], 11, false), 194);
-        assert_eq!(transmission_frames(&PROTOCOLS[0], 140, false), 635);
-        assert_eq!(transmission_frames(&PROTOCOLS[8], 140, false), 629);
-        assert_eq!(transmission_frames(&PROTOCOLS[9], 64, true), 1584);
-        assert_eq!(transmission_frames(&PROTOCOLS[11], 11, true), 90);
+        assert_eq!(transmission_frames(&PROTOCOLS[1], 11, Mode::Variable), 68);
+        assert_eq!(transmission_frames(&PROTOCOLS[6], 11, Mode::Variable), 194);
+        assert_eq!(transmission_frames(&PROTOCOLS[0], 140, Mode::Variable), 635);
+        assert_eq!(transmission_frames(&PROTOCOLS[8], 140, Mode::Variable), 629);
+        assert_eq!(transmission_frames(&PROTOCOLS[9], 64, Mode::Fixed), 1584);
+        assert_eq!(transmission_frames(&PROTOCOLS[11], 11, Mode::Fixed), 90);
     }
 
     #[test]
     fn markers() {
         assert_eq!(
-            marker_bins(false),
+            marker_bins(Marker::Start),
             [0, 3, 4, 7, 8, 11, 12, 15, 16, 19, 20, 23, 24, 27, 28, 31]
         );
         assert_eq!(
-            marker_bins(true),
+            marker_bins(Marker::End),
             [1, 2, 5, 6, 9, 10, 13, 14, 17, 18, 21, 22, 25, 26, 29, 30]
         );
     }

@@ -27,6 +27,33 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// Whether audio at `rate` Hz is accepted (the one check the reader, the decoder and the
+    /// stream decoder share).
+    pub fn check_sample_rate(&self, rate: u32) -> Result<(), LimitError> {
+        if (self.min_sample_rate..=self.max_sample_rate).contains(&rate) {
+            Ok(())
+        } else {
+            Err(LimitError::SampleRate {
+                rate,
+                min: self.min_sample_rate,
+                max: self.max_sample_rate,
+            })
+        }
+    }
+}
+
+/// A sample made safe: samples are defined in -1..=1, anything louder is clipped, and NaN and
+/// infinities (which hostile float files carry and the resampler must never see) become silence.
+#[inline]
+pub fn sanitize_sample(v: f32) -> f32 {
+    if v.is_finite() {
+        v.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 /// A limit that input exceeded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LimitError {

@@ -5,6 +5,7 @@
 //! width (`bytes_per_tx`, bytes carried by one symbol; mono-tone protocols need two symbols a byte).
 
 use std::fmt;
+use std::ops::RangeInclusive;
 
 /// Operating sample rate of the modem: all synthesis and analysis happen at 48 kHz.
 pub const SAMPLE_RATE: u32 = 48_000;
@@ -18,6 +19,8 @@ pub const MARKER_FRAMES: usize = 16;
 pub const MAX_VARIABLE_PAYLOAD: usize = 140;
 /// Largest payload in fixed-length mode.
 pub const MAX_FIXED_PAYLOAD: usize = 64;
+/// Bytes a fixed-length transmission may carry (encoder and decoder check against this).
+pub const FIXED_LENGTH_RANGE: RangeInclusive<usize> = 1..=MAX_FIXED_PAYLOAD;
 
 /// Static description of one protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

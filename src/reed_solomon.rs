@@ -172,7 +172,16 @@ pub fn correct_with_syndromes(
     if synd.iter().all(|&s| s == 0) {
         return Ok(Corrected { changed: 0 });
     }
-    // Erasure locator Γ(x) = Π (1 + X_k x), lowest degree first; X_k = α^(n-1-pos).
+    let (locator, n_eras) = erasure_locator(n, nsym, erasures);
+    let lambda = error_locator(synd, locator, n_eras, nsym)?;
+    let omega = error_evaluator(synd, &lambda, nsym);
+    let fixes = error_values(&lambda, &omega, n)?;
+    apply(word, nsym, &fixes)
+}
+
+/// The erasure locator Γ(x) = Π (1 + X_k x), lowest degree first, with X_k = α^(n-1-pos), and
+/// how many erasures it holds (at most `nsym`; out-of-range and repeated positions are skipped).
+fn erasure_locator(n: usize, nsym: usize, erasures: &[usize]) -> (Vec<u8>, usize) {
     let mut seen = [false; MAX_WORD];
     let mut locator = vec![1u8];
     let mut n_eras = 0usize;
@@ -190,7 +199,18 @@ pub fn correct_with_syndromes(
         }
         locator = next;
     }
-    // Berlekamp-Massey, initialised with the erasure locator.
+    (locator, n_eras)
+}
+
+/// The error-and-erasure locator Λ(x) (lowest degree first): Berlekamp-Massey over the syndromes,
+/// initialised with the erasure locator. Fails when its degree shows more errors than `nsym`
+/// parity bytes can correct.
+fn error_locator(
+    synd: &[u8],
+    locator: Vec<u8>,
+    n_eras: usize,
+    nsym: usize,
+) -> Result<Vec<u8>, RsError> {
     let mut lambda = locator.clone();
     let mut prev = locator;
     let mut l = n_eras;
@@ -229,7 +249,11 @@ pub fn correct_with_syndromes(
     if degree == 0 || degree != l || 2 * (degree - n_eras) + n_eras > nsym {
         return Err(RsError::TooManyErrors);
     }
-    // Error evaluator Ω(x) = S(x)Λ(x) mod x^nsym (lowest degree first).
+    Ok(lambda)
+}
+
+/// The error evaluator Ω(x) = S(x)Λ(x) mod x^nsym (lowest degree first).
+fn error_evaluator(synd: &[u8], lambda: &[u8], nsym: usize) -> Vec<u8> {
     let mut omega = vec![0u8; nsym];
     for (i, &s) in synd.iter().enumerate() {
         for (j, &c) in lambda.iter().enumerate() {
@@ -238,6 +262,13 @@ pub fn correct_with_syndromes(
             }
         }
     }
+    omega
+}
+
+/// The error positions (Chien search over the positions of this shortened word only) and their
+/// values (Forney), as (position, value to XOR). Fails unless Λ has exactly its degree of roots.
+fn error_values(lambda: &[u8], omega: &[u8], n: usize) -> Result<Vec<(usize, u8)>, RsError> {
+    let degree = lambda.len() - 1;
     // Formal derivative of Λ: keep odd-power terms.
     let deriv: Vec<u8> = lambda
         .iter()
@@ -245,7 +276,6 @@ pub fn correct_with_syndromes(
         .skip(1)
         .map(|(i, &c)| if i % 2 == 1 { c } else { 0 })
         .collect();
-    // Chien search over the positions of this (shortened) word only.
     let mut fixes: Vec<(usize, u8)> = Vec::with_capacity(degree);
     // Λ(X^-1) at X = α^(n-1-pos), term by term in the log domain: the exponent of term j grows by
     // j from one position to the next, so each step is an add and a table look-up per term.
@@ -277,14 +307,19 @@ pub fn correct_with_syndromes(
             return Err(RsError::TooManyErrors);
         }
         // Forney with first root α^0: e = X · Ω(X^-1) / Λ'(X^-1).
-        let magnitude = mul(x, div(eval_lo_first(&omega, xinv), denom));
+        let magnitude = mul(x, div(eval_lo_first(omega, xinv), denom));
         fixes.push((pos, magnitude));
     }
     if fixes.len() != degree {
         return Err(RsError::TooManyErrors);
     }
+    Ok(fixes)
+}
+
+/// Apply the fixes, and keep them only if the result is a code word.
+fn apply(word: &mut [u8], nsym: usize, fixes: &[(usize, u8)]) -> Result<Corrected, RsError> {
     let mut changed = 0;
-    for &(pos, m) in &fixes {
+    for &(pos, m) in fixes {
         if m != 0 {
             word[pos] ^= m;
             changed += 1;
@@ -292,7 +327,7 @@ pub fn correct_with_syndromes(
     }
     if (0..nsym).any(|i| eval_hi_first(word, pow_alpha(i)) != 0) {
         // Undo: never hand back a word that is not a code word.
-        for &(pos, m) in &fixes {
+        for &(pos, m) in fixes {
             word[pos] ^= m;
         }
         return Err(RsError::TooManyErrors);

@@ -10,17 +10,57 @@ use rubato::{
 };
 use std::fmt;
 
-/// The resampler refused its parameters (should not happen for validated rates).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResampleError(pub String);
+/// Why a conversion failed (none should happen for validated rates); rubato's own errors are
+/// kept as the [`source`](std::error::Error::source), not repeated in the message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResampleError {
+    /// A sample rate of 0 Hz.
+    ZeroRate,
+    /// A stretch ratio outside 0.01..100 (or not finite).
+    Ratio(f64),
+    /// rubato refused the parameters.
+    Construction(rubato::ResamplerConstructionError),
+    /// rubato failed while converting.
+    Process(rubato::ResampleError),
+    /// The input could not be viewed as a buffer of this many frames.
+    Buffer { frames: usize },
+}
 
 impl fmt::Display for ResampleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "resampling failed: {}", self.0)
+        match self {
+            ResampleError::ZeroRate => write!(f, "sample rate 0"),
+            ResampleError::Ratio(r) => write!(f, "ratio {r} out of range"),
+            ResampleError::Construction(_) => write!(f, "the resampler refused its parameters"),
+            ResampleError::Process(_) => write!(f, "the resampler failed"),
+            ResampleError::Buffer { frames } => {
+                write!(f, "{frames} frames do not make an audio buffer")
+            }
+        }
     }
 }
 
-impl std::error::Error for ResampleError {}
+impl std::error::Error for ResampleError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ResampleError::Construction(e) => Some(e),
+            ResampleError::Process(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<rubato::ResamplerConstructionError> for ResampleError {
+    fn from(e: rubato::ResamplerConstructionError) -> Self {
+        ResampleError::Construction(e)
+    }
+}
+
+impl From<rubato::ResampleError> for ResampleError {
+    fn from(e: rubato::ResampleError) -> Self {
+        ResampleError::Process(e)
+    }
+}
 
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 {
@@ -30,18 +70,15 @@ fn gcd(a: u64, b: u64) -> u64 {
     }
 }
 
-fn err<E: fmt::Display>(e: E) -> ResampleError {
-    ResampleError(e.to_string())
-}
-
 fn run(resampler: &mut dyn Resampler<f32>, input: &[f32]) -> Result<Vec<f32>, ResampleError> {
     if input.is_empty() {
         return Ok(Vec::new());
     }
-    let adapter = InterleavedSlice::new(input, 1, input.len()).map_err(err)?;
-    let out = resampler
-        .process_all(&adapter, input.len(), None)
-        .map_err(err)?;
+    let adapter =
+        InterleavedSlice::new(input, 1, input.len()).map_err(|_| ResampleError::Buffer {
+            frames: input.len(),
+        })?;
+    let out = resampler.process_all(&adapter, input.len(), None)?;
     Ok(out.take_data())
 }
 
@@ -51,12 +88,11 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, ResampleE
         return Ok(input.to_vec());
     }
     if from == 0 || to == 0 {
-        return Err(ResampleError("sample rate 0".into()));
+        return Err(ResampleError::ZeroRate);
     }
     let g = gcd(from as u64, to as u64);
     if from as u64 / g <= 2048 && to as u64 / g <= 2048 {
-        let mut r =
-            Fft::<f32>::new(from as usize, to as usize, 2048, 1, FixedSync::Input).map_err(err)?;
+        let mut r = Fft::<f32>::new(from as usize, to as usize, 2048, 1, FixedSync::Input)?;
         run(&mut r, input)
     } else {
         stretch(input, to as f64 / from as f64)
@@ -67,7 +103,7 @@ pub fn resample(input: &[f32], from: u32, to: u32) -> Result<Vec<f32>, ResampleE
 /// 0.7 % fast.
 pub fn stretch(input: &[f32], ratio: f64) -> Result<Vec<f32>, ResampleError> {
     if !(ratio.is_finite() && ratio > 0.01 && ratio < 100.0) {
-        return Err(ResampleError(format!("ratio {ratio} out of range")));
+        return Err(ResampleError::Ratio(ratio));
     }
     let params = SincInterpolationParameters {
         sinc_len: 64,
@@ -76,14 +112,31 @@ pub fn stretch(input: &[f32], ratio: f64) -> Result<Vec<f32>, ResampleError> {
         interpolation: SincInterpolationType::Linear,
         window: WindowFunction::BlackmanHarris2,
     };
-    let mut r =
-        Async::<f32>::new_sinc(ratio, 1.0, &params, 2048, 1, FixedAsync::Input).map_err(err)?;
+    let mut r = Async::<f32>::new_sinc(ratio, 1.0, &params, 2048, 1, FixedAsync::Input)?;
     run(&mut r, input)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_are_typed_and_keep_their_cause() {
+        use std::error::Error;
+        assert_eq!(resample(&[0.0; 4], 0, 48_000), Err(ResampleError::ZeroRate));
+        assert!(matches!(
+            stretch(&[0.0; 4], 1000.0),
+            Err(ResampleError::Ratio(r)) if r == 1000.0
+        ));
+        let rubato = Fft::<f32>::new(0, 48_000, 2048, 1, FixedSync::Input).unwrap_err();
+        let e = crate::DecodeError::Resample(rubato.into());
+        assert_eq!(
+            e.to_string(),
+            "resampling failed: the resampler refused its parameters"
+        );
+        assert_eq!(e.source().unwrap().to_string(), rubato.to_string());
+        assert!(ResampleError::ZeroRate.source().is_none());
+    }
 
     fn tone(hz: f64, rate: u32, n: usize) -> Vec<f32> {
         (0..n)

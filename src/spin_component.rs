@@ -9,6 +9,8 @@
 //!   read in chunks and refused as soon as it passes the limit, so it is never buffered whole.
 
 use crate::http::config::MetricsStore;
+#[cfg(not(feature = "no-kv-atomics"))]
+use crate::http::StoreError;
 use crate::http::{handle as serve, reject, too_large, ApiError, Config, Context, Store};
 use spin_sdk::http::{
     Fields, IncomingRequest, Method as SpinMethod, OutgoingResponse, ResponseOutparam,
@@ -20,17 +22,15 @@ use wasi::io::streams::StreamError;
 /// Counters in Spin's key-value store `default`.
 #[cfg(not(feature = "no-kv-atomics"))]
 struct SpinStore {
-    bucket: Result<store::Bucket, String>,
+    bucket: Result<store::Bucket, StoreError>,
 }
 
 #[cfg(not(feature = "no-kv-atomics"))]
-fn kv_err(e: store::Error) -> String {
+fn kv_err(e: store::Error) -> StoreError {
     match e {
-        store::Error::NoSuchStore => {
-            "no such store (is key_value_stores = [\"default\"] set?)".into()
-        }
-        store::Error::AccessDenied => "access denied".into(),
-        store::Error::Other(s) => s,
+        store::Error::NoSuchStore => StoreError::NoSuchStore,
+        store::Error::AccessDenied => StoreError::AccessDenied,
+        store::Error::Other(s) => StoreError::Backend(s),
     }
 }
 
@@ -41,18 +41,18 @@ impl SpinStore {
             bucket: store::open("default").map_err(kv_err),
         }
     }
-    fn bucket(&self) -> Result<&store::Bucket, String> {
+    fn bucket(&self) -> Result<&store::Bucket, StoreError> {
         self.bucket.as_ref().map_err(Clone::clone)
     }
 }
 
 #[cfg(not(feature = "no-kv-atomics"))]
 impl Store for SpinStore {
-    fn increment(&self, key: &str, delta: i64) -> Result<i64, String> {
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
         atomics::increment(self.bucket()?, key, delta).map_err(kv_err)
     }
 
-    fn keys(&self) -> Result<Vec<String>, String> {
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
         let b = self.bucket()?;
         let mut keys = Vec::new();
         let mut cursor = None;
@@ -68,7 +68,7 @@ impl Store for SpinStore {
         Ok(keys)
     }
 
-    fn init(&self, key: &str, value: i64) -> Result<i64, String> {
+    fn init(&self, key: &str, value: i64) -> Result<i64, StoreError> {
         let b = self.bucket()?;
         if let Some(v) = b.get(key).map_err(kv_err)? {
             if let Some(n) = std::str::from_utf8(&v).ok().and_then(|s| s.parse().ok()) {

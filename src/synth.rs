@@ -3,7 +3,7 @@
 //! cycles per frame), each symbol gets a trapezoidal envelope, tones are summed in float32 in
 //! ascending bin order and divided by the number of tones.
 
-use crate::frame;
+use crate::frame::{self, Marker, Mode};
 use crate::protocol::{Protocol, FRAME, MARKER_FRAMES};
 
 /// Sine tables for one protocol, one frame of samples per relative bin, computed on first use
@@ -172,21 +172,24 @@ fn frame_pieces(range: std::ops::Range<usize>) -> impl Iterator<Item = (usize, u
 }
 
 /// Append the float32 samples at 48 kHz of one transmission of an already built stream to `out`.
-pub fn synthesize(out: &mut Vec<f32>, p: &Protocol, stream: &[u8], fixed: bool, volume: u8) {
+pub fn synthesize(out: &mut Vec<f32>, p: &Protocol, stream: &[u8], mode: Mode, volume: u8) {
     let mut bank = ToneBank::new(p);
     let v = (volume as f64 / 100.0) as f32;
     let symbols = frame::symbols(p, stream);
+    let markers = mode == Mode::Variable;
     let total =
-        FRAME * (symbols.len() * p.frames_per_tx + if fixed { 0 } else { 2 * MARKER_FRAMES });
+        FRAME * (symbols.len() * p.frames_per_tx + if markers { 2 * MARKER_FRAMES } else { 0 });
     out.reserve(total);
-    if !fixed {
-        push_symbol(out, &mut bank, &frame::marker_bins(false), MARKER_FRAMES, v);
+    if markers {
+        let bins = frame::marker_bins(Marker::Start);
+        push_symbol(out, &mut bank, &bins, MARKER_FRAMES, v);
     }
     for s in &symbols {
         push_symbol(out, &mut bank, s, p.frames_per_tx, v);
     }
-    if !fixed {
-        push_symbol(out, &mut bank, &frame::marker_bins(true), MARKER_FRAMES, v);
+    if markers {
+        let bins = frame::marker_bins(Marker::End);
+        push_symbol(out, &mut bank, &bins, MARKER_FRAMES, v);
     }
 }
 

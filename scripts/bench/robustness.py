@@ -10,7 +10,7 @@ with it), placed after a seeded random lead-in of 0.1-0.4 s and followed by 0.5 
   * 44.1 kHz: the buffer resampled to 44100 Hz by FFT (band-limited); ggwave is fed 1024 samples a
     call at sampleRateInp 44100, as ggwave-from-file does; ours decodes at 44100.
   * 0.5 s lead-in: exactly 0.5 s of silence first, no noise.
-ggwave decodes with its Python receiver in 1024-sample chunks; ours with examples/decode_many.rs
+ggwave decodes with its Python receiver in 1024-sample chunks; ours with tools/decode_many.rs
 (decode_samples, default options), all signals of a cell in one process. A trial succeeds when the
 payload is among the messages; "wrong" counts trials that reported a payload that is not it.
 """

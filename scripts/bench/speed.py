@@ -1,4 +1,4 @@
-"""scripts/bench-speed: ggwave (Python package, in process) vs ours (examples/bench_table.rs, in
+"""scripts/bench-speed: ggwave (Python package, in process) vs ours (tools/bench_table.rs, in
 process), same inputs, same machine, one run. Wall-clock medians, single-threaded.
 
 The two are measured in ROUNDS interleaved rounds (ours, then ggwave, then ours again...), each

@@ -6,9 +6,16 @@
 //! fsk decode [--fixed-length N] [--dss] [--json] FILE.wav|-
 //! ```
 //! Exit codes: 0 success (decoded or not), 2 usage error, 3 unreadable input.
+//!
+//! Arguments are parsed by clap's value parsers; every range (volume, rate, fixed length) is the
+//! codec's, reported through its errors.
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use fskhttp::{decode_wav, encode_wav, DecodeOptions, EncodeOptions, Protocol, SampleFormat};
+use fskhttp::{
+    decode_wav, encode_wav, DecodeError, DecodeOptions, Decoded, EncodeOptions, Protocol,
+    SampleFormat,
+};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -28,8 +35,8 @@ enum Command {
     /// Encode TEXT, --hex bytes or stdin into a WAV file.
     Encode {
         /// Protocol id (0-11) or name ("Fast", "[U] Fastest", "dt-normal").
-        #[arg(long, short = 'p', default_value = "1")]
-        protocol: String,
+        #[arg(long, short = 'p', default_value = "1", value_parser = parse_protocol)]
+        protocol: &'static Protocol,
         /// Volume 1-100.
         #[arg(long, short = 'v', default_value_t = 50)]
         volume: u8,
@@ -43,11 +50,11 @@ enum Command {
         #[arg(long, short = 'd')]
         dss: bool,
         /// Sample format of the WAV.
-        #[arg(long, default_value = "i16")]
-        format: String,
+        #[arg(long, default_value = "i16", value_parser = parse_format)]
+        format: SampleFormat,
         /// Payload as hexadecimal bytes.
-        #[arg(long, conflicts_with = "text")]
-        hex: Option<String>,
+        #[arg(long, conflicts_with = "text", value_parser = parse_hex)]
+        hex: Option<Hex>,
         /// Output WAV file ("-" for stdout).
         #[arg(long, short = 'o')]
         output: String,
@@ -70,38 +77,141 @@ enum Command {
     },
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("fsk: {msg}");
-    ExitCode::from(2)
+/// Bytes given as hexadecimal on the command line.
+#[derive(Clone)]
+struct Hex(Vec<u8>);
+
+fn parse_protocol(s: &str) -> Result<&'static Protocol, String> {
+    Protocol::by_name(s).ok_or_else(|| format!("unknown protocol '{s}' (0-11 or a name)"))
 }
 
-fn unreadable(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("fsk: {msg}");
-    ExitCode::from(3)
+fn parse_format(s: &str) -> Result<SampleFormat, String> {
+    SampleFormat::parse(s).ok_or_else(|| format!("unknown format '{s}' (i16 or f32)"))
 }
 
-fn parse_hex(s: &str) -> Option<Vec<u8>> {
+fn parse_hex(s: &str) -> Result<Hex, String> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let s = s.strip_prefix("0x").unwrap_or(&s);
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    let bytes = if s.len().is_multiple_of(2) {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect()
+    } else {
+        None
+    };
+    bytes
+        .map(Hex)
+        .ok_or_else(|| "--hex needs an even number of hex digits".into())
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+/// How a failed command ends the process.
+#[derive(Debug, Clone, Copy)]
+enum Exit {
+    /// Bad arguments or options the codec refuses: 2.
+    Usage = 2,
+    /// Input that cannot be read, output that cannot be written: 3.
+    Unreadable = 3,
+}
+
+/// A failed command: its exit code and what went wrong (with context).
+struct Failure(Exit, anyhow::Error);
+
+trait OrExit<T> {
+    fn or_exit(self, exit: Exit) -> Result<T, Failure>;
+}
+
+impl<T, E: Into<anyhow::Error>> OrExit<T> for Result<T, E> {
+    fn or_exit(self, exit: Exit) -> Result<T, Failure> {
+        self.map_err(|e| Failure(exit, e.into()))
+    }
+}
+
+fn read_stdin() -> std::io::Result<Vec<u8>> {
+    let mut b = Vec::new();
+    std::io::stdin().read_to_end(&mut b).map(|_| b)
+}
+
+fn encode(
+    options: EncodeOptions,
+    format: SampleFormat,
+    payload: Option<Vec<u8>>,
+    output: &str,
+) -> Result<(), Failure> {
+    let payload = match payload {
+        Some(p) => p,
+        None => read_stdin()
+            .context("cannot read stdin")
+            .or_exit(Exit::Unreadable)?,
     };
-    match cli.command {
+    let wav = encode_wav(&payload, &options, format).or_exit(Exit::Usage)?;
+    if output == "-" {
+        std::io::stdout().write_all(&wav)
+    } else {
+        std::fs::write(output, &wav)
+    }
+    .with_context(|| format!("cannot write {output}"))
+    .or_exit(Exit::Unreadable)
+}
+
+fn decode(options: DecodeOptions, json: bool, file: &str) -> Result<(), Failure> {
+    let bytes = if file == "-" {
+        read_stdin()
+    } else {
+        std::fs::read(file)
+    }
+    .with_context(|| format!("cannot read {file}"))
+    .or_exit(Exit::Unreadable)?;
+    let decoded = match decode_wav(&bytes, &options) {
+        Err(e @ DecodeError::FixedLength(_)) => return Err(Failure(Exit::Usage, e.into())),
+        other => other
+            .with_context(|| file.to_string())
+            .or_exit(Exit::Unreadable)?,
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed stdout (`fsk decode x.wav | head -0`) is not an error worth reporting.
+    let _ = if json {
+        writeln!(out, "{}", decoded_json(&decoded))
+    } else {
+        decoded.messages.iter().try_for_each(|m| match m.text() {
+            Some(t) => writeln!(out, "{t}"),
+            None => writeln!(out, "{}", m.hex()),
+        })
+    };
+    Ok(())
+}
+
+/// `decode --json`: audio info and every message.
+fn decoded_json(decoded: &Decoded) -> serde_json::Value {
+    let i = decoded.info;
+    let messages: Vec<_> = decoded
+        .messages
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "hex": m.hex(),
+                "text": m.text(),
+                "protocol": m.protocol,
+                "protocol_name": m.protocol_name(),
+                "start_seconds": m.start_seconds,
+                "end_seconds": m.end_seconds,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "audio_info": {
+            "channels": i.channels,
+            "sample_rate": i.sample_rate,
+            "bits_per_sample": i.bits_per_sample,
+            "total_samples": i.frames,
+            "duration_seconds": i.duration_seconds(),
+        },
+        "messages": messages,
+    })
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
         Command::Encode {
             protocol,
             volume,
@@ -113,46 +223,15 @@ fn main() -> ExitCode {
             output,
             text,
         } => {
-            let Some(p) = Protocol::by_name(&protocol) else {
-                return usage(format!("unknown protocol '{protocol}' (0-11 or a name)"));
-            };
-            let Some(format) = SampleFormat::parse(&format) else {
-                return usage(format!("unknown format '{format}' (i16 or f32)"));
-            };
-            let payload = match (hex, text) {
-                (Some(h), _) => match parse_hex(&h) {
-                    Some(b) => b,
-                    None => return usage("--hex needs an even number of hex digits"),
-                },
-                (None, Some(t)) => t.into_bytes(),
-                (None, None) => {
-                    let mut b = Vec::new();
-                    if let Err(e) = std::io::stdin().read_to_end(&mut b) {
-                        return unreadable(format!("cannot read stdin: {e}"));
-                    }
-                    b
-                }
-            };
-            let opts = EncodeOptions {
-                protocol: p.id,
+            let options = EncodeOptions {
+                protocol: protocol.id,
                 volume,
                 sample_rate,
                 fixed_length,
                 dss,
             };
-            let wav = match encode_wav(&payload, &opts, format) {
-                Ok(w) => w,
-                Err(e) => return usage(e),
-            };
-            let written = if output == "-" {
-                std::io::stdout().write_all(&wav)
-            } else {
-                std::fs::write(&output, &wav)
-            };
-            match written {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => unreadable(format!("cannot write {output}: {e}")),
-            }
+            let payload = hex.map(|h| h.0).or(text.map(String::into_bytes));
+            encode(options, format, payload, &output)
         }
         Command::Decode {
             fixed_length,
@@ -160,65 +239,30 @@ fn main() -> ExitCode {
             json,
             file,
         } => {
-            let bytes = if file == "-" {
-                let mut b = Vec::new();
-                std::io::stdin().read_to_end(&mut b).map(|_| b)
-            } else {
-                std::fs::read(&file)
-            };
-            let bytes = match bytes {
-                Ok(b) => b,
-                Err(e) => return unreadable(format!("cannot read {file}: {e}")),
-            };
-            let opts = DecodeOptions {
+            let options = DecodeOptions {
                 fixed_length,
                 dss,
                 ..Default::default()
             };
-            let decoded = match decode_wav(&bytes, &opts) {
-                Ok(d) => d,
-                Err(fskhttp::DecodeError::FixedLength(n)) => {
-                    return usage(format!("fixed length {n} outside 1-64"))
-                }
-                Err(e) => return unreadable(format!("{file}: {e}")),
-            };
-            let mut out = std::io::stdout().lock();
-            if json {
-                let i = decoded.info;
-                let messages: Vec<_> = decoded
-                    .messages
-                    .iter()
-                    .map(|m| {
-                        serde_json::json!({
-                            "hex": m.hex(),
-                            "text": m.text(),
-                            "protocol": m.protocol,
-                            "protocol_name": m.protocol_name(),
-                            "start_seconds": m.start_seconds,
-                            "end_seconds": m.end_seconds,
-                        })
-                    })
-                    .collect();
-                let doc = serde_json::json!({
-                    "audio_info": {
-                        "channels": i.channels,
-                        "sample_rate": i.sample_rate,
-                        "bits_per_sample": i.bits_per_sample,
-                        "total_samples": i.frames,
-                        "duration_seconds": i.duration_seconds(),
-                    },
-                    "messages": messages,
-                });
-                let _ = writeln!(out, "{doc}");
-            } else {
-                for m in &decoded.messages {
-                    let _ = match m.text() {
-                        Some(t) => writeln!(out, "{t}"),
-                        None => writeln!(out, "{}", m.hex()),
-                    };
-                }
-            }
-            ExitCode::SUCCESS
+            decode(options, json, &file)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(exit, error)) => {
+            eprintln!("fsk: {error:#}");
+            ExitCode::from(exit as u8)
         }
     }
 }

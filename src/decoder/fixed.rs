@@ -27,6 +27,16 @@ struct Read {
 }
 
 pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<Message> {
+    let (spectra, positions) = spectrogram(audio);
+    let mut reads: Vec<Read> = Vec::new();
+    for p in PROTOCOLS.iter().filter(|p| p.max_hz() < nyquist * 0.98) {
+        read_protocol(p, &spectra, positions, len, &mut reads);
+    }
+    cluster(reads, len, dss)
+}
+
+/// Power spectra at every hop of the audio padded with silence, and how many there are.
+fn spectrogram(audio: &[f32]) -> (Vec<f32>, usize) {
     // Transmissions may start or end exactly at the file's edges (ggwave writes no padding):
     // pad with silence so that every position near the edges can be read.
     let mut padded = vec![0f32; PAD];
@@ -43,81 +53,112 @@ pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<
     for (k, row) in spectra.chunks_exact_mut(BINS).enumerate() {
         an.power(&audio[k * HOP..k * HOP + FRAME], row);
     }
-    let n = frame::stream_len(len, true);
-    let nsym = ecc_len(len);
-    let mut reads: Vec<Read> = Vec::new();
-    let mut power = [0f32; BINS];
-    for p in PROTOCOLS.iter().filter(|p| p.max_hz() < nyquist * 0.98) {
-        let symbols = frame::symbol_count(p, n);
-        let hops_per_symbol = p.frames_per_tx * FRAME / HOP;
-        let span = symbols * hops_per_symbol;
-        // The last frame read starts at row `pos + span - FRAME / HOP`.
-        let last_row = span - FRAME / HOP;
-        if positions <= last_row {
-            continue;
-        }
-        let symbol_power = |pos: usize, t: usize, out: &mut [f32; BINS]| {
-            out.iter_mut().for_each(|v| *v = 0.0);
-            for k in 0..p.frames_per_tx {
-                let row = pos + t * hops_per_symbol + k * (FRAME / HOP);
-                for (o, &v) in out.iter_mut().zip(&spectra[row * BINS..(row + 1) * BINS]) {
-                    *o += v;
-                }
-            }
-        };
-        for pos in 0..positions - last_row {
-            let mut nib = Nibbles::default();
-            symbol_power(pos, 0, &mut power);
-            nib.push_spectrum(p, &power);
-            let mean = nib.conf.iter().sum::<f32>() / nib.conf.len() as f32;
-            if mean < GATE {
-                continue;
-            }
-            for t in 1..symbols {
-                symbol_power(pos, t, &mut power);
-                nib.push_spectrum(p, &power);
-            }
-            let (bytes, conf) = nib.bytes();
-            let mut word = bytes[..n].to_vec();
-            if let Some(changed) =
-                correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4), || true)
+    (spectra, positions)
+}
+
+/// The spectra seen as one protocol's symbols.
+struct Symbols<'a> {
+    p: &'static Protocol,
+    spectra: &'a [f32],
+    hops_per_symbol: usize,
+}
+
+impl Symbols<'_> {
+    /// The power of symbol `t` of a transmission starting at hop `pos`: summed over its frames.
+    fn power(&self, pos: usize, t: usize, out: &mut [f32; BINS]) {
+        out.iter_mut().for_each(|v| *v = 0.0);
+        for k in 0..self.p.frames_per_tx {
+            let row = pos + t * self.hops_per_symbol + k * (FRAME / HOP);
+            for (o, &v) in out
+                .iter_mut()
+                .zip(&self.spectra[row * BINS..(row + 1) * BINS])
             {
-                // How much of the band's power the corrected code word's tones hold: ~1 for a
-                // clean transmission, ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.
-                let tones = frame::symbols(p, &word);
-                let (mut hit, mut all) = (0f64, 0f64);
-                for (t, tones) in tones.iter().enumerate() {
-                    symbol_power(pos, t, &mut power);
-                    let slots = if p.is_mono_tone() {
-                        1
-                    } else {
-                        2 * p.bytes_per_tx
-                    };
-                    all += power[p.freq_start..p.freq_start + 16 * slots]
-                        .iter()
-                        .map(|&v| v as f64)
-                        .sum::<f64>();
-                    hit += tones
-                        .iter()
-                        .map(|&r| power[p.freq_start + r] as f64)
-                        .sum::<f64>();
-                }
-                let explained = (hit / (all + 1e-30)) as f32;
-                if explained >= MIN_EXPLAINED {
-                    word.truncate(len);
-                    let mean = conf[..n].iter().sum::<f32>() / n as f32;
-                    reads.push(Read {
-                        protocol: p,
-                        pos,
-                        payload: word,
-                        changed,
-                        conf: mean,
-                    });
-                }
+                *o += v;
             }
         }
     }
-    cluster(reads, len, dss)
+
+    /// How much of the band's power the code word's tones hold: ~1 for a clean transmission,
+    /// ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.
+    fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> f32 {
+        let p = self.p;
+        let slots = if p.is_mono_tone() {
+            1
+        } else {
+            2 * p.bytes_per_tx
+        };
+        let (mut hit, mut all) = (0f64, 0f64);
+        for (t, tones) in frame::symbols(p, word).iter().enumerate() {
+            self.power(pos, t, power);
+            all += power[p.freq_start..p.freq_start + 16 * slots]
+                .iter()
+                .map(|&v| v as f64)
+                .sum::<f64>();
+            hit += tones
+                .iter()
+                .map(|&r| power[p.freq_start + r] as f64)
+                .sum::<f64>();
+        }
+        (hit / (all + 1e-30)) as f32
+    }
+}
+
+/// Every position where protocol `p` reads as a fixed-length transmission of `len` bytes that
+/// Reed-Solomon accepts and the tones explain: appended to `reads`.
+fn read_protocol(
+    p: &'static Protocol,
+    spectra: &[f32],
+    positions: usize,
+    len: usize,
+    reads: &mut Vec<Read>,
+) {
+    let n = frame::stream_len(len, frame::Mode::Fixed);
+    let nsym = ecc_len(len);
+    let symbols = frame::symbol_count(p, n);
+    let hops_per_symbol = p.frames_per_tx * FRAME / HOP;
+    let span = symbols * hops_per_symbol;
+    // The last frame read starts at row `pos + span - FRAME / HOP`.
+    let last_row = span - FRAME / HOP;
+    if positions <= last_row {
+        return;
+    }
+    let sym = Symbols {
+        p,
+        spectra,
+        hops_per_symbol,
+    };
+    let mut power = [0f32; BINS];
+    for pos in 0..positions - last_row {
+        let mut nib = Nibbles::default();
+        sym.power(pos, 0, &mut power);
+        nib.push_spectrum(p, &power);
+        let mean = nib.conf.iter().sum::<f32>() / nib.conf.len() as f32;
+        if mean < GATE {
+            continue;
+        }
+        for t in 1..symbols {
+            sym.power(pos, t, &mut power);
+            nib.push_spectrum(p, &power);
+        }
+        let (bytes, conf) = nib.bytes();
+        let mut word = bytes[..n].to_vec();
+        let Some(changed) =
+            correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4), || true)
+        else {
+            continue;
+        };
+        if sym.explained(pos, &word, &mut power) >= MIN_EXPLAINED {
+            word.truncate(len);
+            let mean = conf[..n].iter().sum::<f32>() / n as f32;
+            reads.push(Read {
+                protocol: p,
+                pos,
+                payload: word,
+                changed,
+                conf: mean,
+            });
+        }
+    }
 }
 
 struct Cluster {
@@ -138,7 +179,7 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
             let prev = &reads[i - 1];
             prev.protocol.id == r.protocol.id && prev.payload == r.payload && r.pos <= prev.pos + 8
         };
-        let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+        let span = frame::symbol_count(r.protocol, frame::stream_len(len, frame::Mode::Fixed))
             * r.protocol.frames_per_tx
             * FRAME
             / HOP;
@@ -198,7 +239,7 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
             if dss {
                 frame::apply_dss(&mut payload);
             }
-            let span = frame::symbol_count(r.protocol, frame::stream_len(len, true))
+            let span = frame::symbol_count(r.protocol, frame::stream_len(len, frame::Mode::Fixed))
                 * r.protocol.frames_per_tx
                 * FRAME;
             let start = ((r.pos * HOP) as f64 - PAD as f64).max(0.0) / sr;

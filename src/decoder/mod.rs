@@ -83,7 +83,7 @@ pub enum DecodeError {
     /// Fixed length outside 1..=64.
     FixedLength(usize),
     /// Internal resampler failure.
-    Resample(String),
+    Resample(crate::resample::ResampleError),
 }
 
 impl fmt::Display for DecodeError {
@@ -91,13 +91,26 @@ impl fmt::Display for DecodeError {
         match self {
             DecodeError::Wav(e) => write!(f, "{e}"),
             DecodeError::Limit(e) => write!(f, "{e}"),
-            DecodeError::FixedLength(n) => write!(f, "fixed length {n} outside 1-64"),
+            DecodeError::FixedLength(n) => {
+                let r = crate::protocol::FIXED_LENGTH_RANGE;
+                write!(f, "fixed length {n} outside {}-{}", r.start(), r.end())
+            }
             DecodeError::Resample(e) => write!(f, "resampling failed: {e}"),
         }
     }
 }
 
-impl std::error::Error for DecodeError {}
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Their messages are part of this one's: pass on their causes, not them.
+            DecodeError::Wav(e) => e.source(),
+            DecodeError::Limit(e) => e.source(),
+            DecodeError::Resample(e) => e.source(),
+            DecodeError::FixedLength(_) => None,
+        }
+    }
+}
 
 impl From<WavError> for DecodeError {
     fn from(e: WavError) -> Self {
@@ -125,7 +138,7 @@ pub struct Decoded {
 
 fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
     match opts.fixed_length {
-        Some(n) if n == 0 || n > crate::protocol::MAX_FIXED_PAYLOAD => {
+        Some(n) if !crate::protocol::FIXED_LENGTH_RANGE.contains(&n) => {
             Err(DecodeError::FixedLength(n))
         }
         _ => Ok(()),
@@ -151,14 +164,7 @@ fn decode_checked(
 ) -> Result<Vec<Message>, DecodeError> {
     check_options(opts)?;
     let l = &opts.limits;
-    if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
-        return Err(LimitError::SampleRate {
-            rate: sample_rate,
-            min: l.min_sample_rate,
-            max: l.max_sample_rate,
-        }
-        .into());
-    }
+    l.check_sample_rate(sample_rate)?;
     let seconds = samples.len() as f64 / sample_rate as f64;
     if seconds > l.max_seconds {
         return Err(LimitError::TooLong {
@@ -177,13 +183,7 @@ fn decode_checked(
     } else {
         sanitized = samples
             .iter()
-            .map(|&v| {
-                if v.is_finite() {
-                    v.clamp(-1.0, 1.0)
-                } else {
-                    0.0
-                }
-            })
+            .map(|&v| crate::limits::sanitize_sample(v))
             .collect();
         &sanitized
     };
@@ -191,8 +191,8 @@ fn decode_checked(
     let audio: &[f32] = if sample_rate == SAMPLE_RATE {
         samples
     } else {
-        resampled = resample::resample(samples, sample_rate, SAMPLE_RATE)
-            .map_err(|e| DecodeError::Resample(e.0))?;
+        resampled =
+            resample::resample(samples, sample_rate, SAMPLE_RATE).map_err(DecodeError::Resample)?;
         &resampled
     };
     // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that

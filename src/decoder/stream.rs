@@ -2,7 +2,6 @@
 //! reported once, as soon as their transmission is complete.
 
 use super::{check_options, decode_samples, DecodeError, DecodeOptions, Message};
-use crate::limits::LimitError;
 
 /// Longest window kept, in seconds: the longest transmission (protocol 6, 140 bytes, 38.9 s) plus
 /// margin.
@@ -27,14 +26,7 @@ impl StreamDecoder {
     pub fn new(sample_rate: u32, opts: DecodeOptions) -> Result<Self, DecodeError> {
         check_options(&opts)?;
         let l = &opts.limits;
-        if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
-            return Err(LimitError::SampleRate {
-                rate: sample_rate,
-                min: l.min_sample_rate,
-                max: l.max_sample_rate,
-            }
-            .into());
-        }
+        l.check_sample_rate(sample_rate)?;
         Ok(StreamDecoder {
             rate: sample_rate,
             opts,
@@ -52,13 +44,8 @@ impl StreamDecoder {
 
     /// Feed samples; returns the messages completed by them (absolute times).
     pub fn push(&mut self, samples: &[f32]) -> Vec<Message> {
-        self.buffer.extend(samples.iter().map(|v| {
-            if v.is_finite() {
-                v.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        }));
+        self.buffer
+            .extend(samples.iter().map(|&v| crate::limits::sanitize_sample(v)));
         self.new_samples += samples.len();
         if (self.new_samples as f64) < STEP_SECONDS * self.rate as f64 {
             return Vec::new();

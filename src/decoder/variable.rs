@@ -153,7 +153,7 @@ fn refine_scale(audio: &[f32], t0: f64, band: usize, coarse: f64) -> f64 {
     }
     let power: Vec<f32> = spec.iter().map(|c| c.norm_sqr() + 1e-20).collect();
     let mut ratios = Vec::with_capacity(16);
-    for b in frame::marker_bins(false) {
+    for b in frame::marker_bins(frame::Marker::Start) {
         let nominal = 8.0 * (band + b) as f64;
         let centre = (nominal * coarse).round() as usize;
         let (lo, hi) = (centre.saturating_sub(5), (centre + 5).min(power.len() - 2));
@@ -324,7 +324,7 @@ fn read_message(
     if len == 0 || len > MAX_VARIABLE_PAYLOAD {
         return None;
     }
-    let n = frame::stream_len(len, false);
+    let n = frame::stream_len(len, frame::Mode::Variable);
     let symbols = frame::symbol_count(p, n);
     let data_end = tau + symbols * p.frames_per_tx * FRAME;
     if data_end > seg.len() {
@@ -372,7 +372,7 @@ fn decode_at(
     let scale = refine_scale(audio, t0, band, run.scale);
     let max_frames = protos
         .iter()
-        .map(|p| frame::transmission_frames(p, MAX_VARIABLE_PAYLOAD, false))
+        .map(|p| frame::transmission_frames(p, MAX_VARIABLE_PAYLOAD, frame::Mode::Variable))
         .max()
         .unwrap_or(0)
         + 4;

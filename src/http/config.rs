@@ -159,7 +159,7 @@ impl Config {
         }
         if let Some(v) = lookup("default_volume") {
             match v.trim().parse::<u8>() {
-                Ok(n) if (1..=100).contains(&n) => c.default_volume = n,
+                Ok(n) if crate::encoder::VOLUME_RANGE.contains(&n) => c.default_volume = n,
                 _ => warnings.push(warn("default_volume", &v, "is not an integer 1-100")),
             }
         }

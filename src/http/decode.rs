@@ -2,26 +2,37 @@
 
 use super::config::Config;
 use super::error::ApiError;
+use super::negotiate::{media_type, multipart_fields, query_params, unsupported};
 use super::params::Params;
+use super::response::json_response;
+use super::Context;
 use crate::decoder::{decode_wav, DecodeError, DecodeOptions, Decoded};
 use crate::limits::LimitError;
 use crate::wav::WavError;
 use base64::Engine;
+use http::{Request, Response, StatusCode};
 use serde_json::{json, Value};
+use std::time::Instant;
 
 /// Decode options from parameters (query string and/or multipart fields).
 pub fn options(p: &Params, cfg: &Config) -> Result<DecodeOptions, ApiError> {
     let mut o = DecodeOptions::default();
     o.limits.max_seconds = cfg.max_audio_seconds;
+    // The range is the decoder's (`DecodeError::FixedLength`); 0 means variable length.
     if let Some(n) = p.integer("fixed_length")? {
-        o.fixed_length = match n {
-            0 => None,
-            1..=64 => Some(n as usize),
-            _ => {
+        o.fixed_length = match usize::try_from(n) {
+            Ok(0) => None,
+            Ok(n) => Some(n),
+            Err(_) => {
+                let r = crate::protocol::FIXED_LENGTH_RANGE;
                 return Err(ApiError::unprocessable(
                     "Invalid parameter",
-                    format!("`fixed_length` is {n}, outside 1-64 (0 = variable length)"),
-                ))
+                    format!(
+                        "`fixed_length` is {n}, outside {}-{} (0 = variable length)",
+                        r.start(),
+                        r.end()
+                    ),
+                ));
             }
         };
     }
@@ -99,4 +110,58 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
         "success": true,
         "messages": messages,
     })
+}
+
+/// `POST /decode`: the WAV from a multipart field `file` or the raw body; options from the query
+/// string and multipart fields.
+pub(crate) fn handle_post(
+    req: &Request<Vec<u8>>,
+    ctx: &Context,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let start = Instant::now();
+    let mut params = query_params(req);
+    let wav = match media_type(req).as_deref() {
+        Some("multipart/form-data") => {
+            let fields = multipart_fields(req)?;
+            params.0.extend(fields.params.0);
+            match fields.file {
+                Some(f) => f,
+                None => {
+                    return Err(ApiError::bad(
+                        "No file provided",
+                        if fields.has_file_field {
+                            "the `file` field is empty"
+                        } else {
+                            "the multipart body has no field named `file`"
+                        },
+                    ))
+                }
+            }
+        }
+        Some(
+            "audio/wav"
+            | "audio/x-wav"
+            | "audio/wave"
+            | "audio/vnd.wave"
+            | "application/octet-stream",
+        )
+        | None
+        | Some("") => req.body().clone(),
+        Some(other) => {
+            return Err(unsupported(
+                other,
+                "multipart/form-data with a field `file`, or an audio/wav body",
+            ))
+        }
+    };
+    if wav.is_empty() {
+        return Err(ApiError::bad(
+            "No file provided",
+            "send the WAV as multipart field `file` (curl -F file=@x.wav) or as an audio/wav body",
+        ));
+    }
+    let opts = options(&params, ctx.config)?;
+    let decoded = run(&wav, &opts)?;
+    let body = response_json(&decoded, start.elapsed().as_secs_f64());
+    Ok(json_response(StatusCode::OK, body.to_string().into_bytes()))
 }

@@ -3,11 +3,16 @@
 
 use super::config::{parse_protocol, Config};
 use super::error::ApiError;
+use super::negotiate::{media_type, multipart_fields, query_params, unsupported};
 use super::params::{Params, Raw};
+use super::response::response;
+use super::{form, params, Context};
 use crate::encoder::{plan, EncodeError, EncodeOptions};
 use crate::limits::LimitError;
+use crate::protocol::FIXED_LENGTH_RANGE;
 use crate::wav::SampleFormat;
 use base64::Engine;
+use http::{header, HeaderValue, Request, Response, StatusCode};
 use serde_json::Value;
 
 /// A validated encode request.
@@ -141,21 +146,13 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
             })?
             .id;
     }
-    let range = |name: &str, v: i64, lo: i64, hi: i64| -> Result<i64, ApiError> {
-        if (lo..=hi).contains(&v) {
-            Ok(v)
-        } else {
-            Err(ApiError::unprocessable(
-                "Invalid parameter",
-                format!("`{name}` is {v}, outside {lo}-{hi}"),
-            ))
-        }
-    };
+    // The ranges are the codec's (`EncodeOptions::validate`, below); here a number only has to
+    // fit the option's type.
     if let Some(v) = p.integer(names.volume)? {
-        o.volume = range(names.volume, v, 1, 100)? as u8;
+        o.volume = fit(names.volume, v, &crate::encoder::VOLUME_RANGE)?;
     }
     if let Some(v) = p.integer(names.sample_rate)? {
-        o.sample_rate = range(names.sample_rate, v, 8000, 96_000)? as u32;
+        o.sample_rate = fit(names.sample_rate, v, &crate::encoder::SAMPLE_RATE_RANGE)?;
     }
     if let Some(v) = p.integer(names.fixed_length)? {
         // ggwave-to-file: -l0 (or negative) means variable length.
@@ -163,12 +160,13 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
         o.fixed_length = if variable {
             None
         } else {
-            Some(range(names.fixed_length, v, 1, 64)? as usize)
+            Some(fit(names.fixed_length, v, &FIXED_LENGTH_RANGE)?)
         };
     }
     if let Some(d) = p.boolean(names.dss)? {
         o.dss = d;
     }
+    o.validate().map_err(map_error)?;
     let format = match p.string("format")? {
         None => SampleFormat::I16,
         Some(f) => SampleFormat::parse(f.trim()).ok_or_else(|| {
@@ -182,6 +180,21 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
         payload,
         options: o,
         format,
+    })
+}
+
+/// An integer parameter as the option's type; a number the type cannot hold is outside the
+/// option's range (`range`, the codec's) and gets the same 422 the codec's check would give.
+fn fit<T: TryFrom<i64> + std::fmt::Display>(
+    name: &str,
+    v: i64,
+    range: &std::ops::RangeInclusive<T>,
+) -> Result<T, ApiError> {
+    T::try_from(v).map_err(|_| {
+        ApiError::unprocessable(
+            "Invalid parameter",
+            format!("`{name}` is {v}, outside {}-{}", range.start(), range.end()),
+        )
     })
 }
 
@@ -224,4 +237,78 @@ pub fn run(req: &EncodeRequest, cfg: &Config) -> Result<Encoded, ApiError> {
         transmissions: pl.transmissions,
         seconds: pl.seconds,
     })
+}
+
+/// `POST /encode`: parameters from a JSON, form, multipart or text body, plus the query string.
+pub(crate) fn handle_post(
+    req: &Request<Vec<u8>>,
+    ctx: &Context,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    const WANT: &str =
+        "application/json, application/x-www-form-urlencoded, multipart/form-data or text/plain";
+    let body = req.body();
+    let mut params = match media_type(req).as_deref() {
+        Some("application/json") => params::from_json(body)?,
+        Some("application/x-www-form-urlencoded") => {
+            let s = std::str::from_utf8(body).map_err(|_| {
+                ApiError::bad(
+                    "Invalid form",
+                    "the urlencoded form body is not UTF-8/ASCII",
+                )
+            })?;
+            let mut p = Params::default();
+            p.extend_text(form::parse_urlencoded(s));
+            p
+        }
+        Some("multipart/form-data") => multipart_fields(req)?.params,
+        Some("text/plain") => {
+            let mut p = Params::default();
+            p.extend_text([("text".to_string(), body.to_vec())]);
+            p
+        }
+        None | Some("") if body.is_empty() => Params::default(),
+        None | Some("") if body.first() == Some(&b'{') => params::from_json(body)?,
+        Some(other) => return Err(unsupported(other, WANT)),
+        None => return Err(unsupported("", WANT)),
+    };
+    // Options may also come in the query string (e.g. text/plain bodies).
+    params.0.extend(query_params(req).0);
+    let er = parse(&params, LONG, ctx.config)?;
+    encoded_response(&er, ctx)
+}
+
+/// `GET /encode?m=&p=&s=&v=&l=&d=`.
+pub(crate) fn handle_get(
+    req: &Request<Vec<u8>>,
+    ctx: &Context,
+) -> Result<Response<Vec<u8>>, ApiError> {
+    let mut params = query_params(req);
+    // `format` is not one of ggwave-to-file's parameters; accept it too.
+    if let Some(f) = params.string("f").ok().flatten() {
+        params.0.push(("format".into(), Raw::Text(f.into_bytes())));
+    }
+    let er = parse(&params, SHORT, ctx.config)?;
+    encoded_response(&er, ctx)
+}
+
+/// The WAV with `x-fsk-*` headers describing it.
+fn encoded_response(er: &EncodeRequest, ctx: &Context) -> Result<Response<Vec<u8>>, ApiError> {
+    let out = run(er, ctx.config)?;
+    let mut r = response(StatusCode::OK, "audio/wav", out.wav);
+    let p = crate::Protocol::by_id(er.options.protocol);
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=encoded.wav"),
+    );
+    let num = |v: String| HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("0"));
+    h.insert("x-fsk-protocol", num(er.options.protocol.to_string()));
+    if let Some(p) = p {
+        h.insert("x-fsk-protocol-name", HeaderValue::from_static(p.name));
+    }
+    h.insert("x-fsk-duration-seconds", num(format!("{:.3}", out.seconds)));
+    h.insert("x-fsk-message-count", num(out.transmissions.to_string()));
+    h.insert("x-fsk-payload-bytes", num(er.payload.len().to_string()));
+    h.insert("x-fsk-sample-rate", num(er.options.sample_rate.to_string()));
+    Ok(r)
 }

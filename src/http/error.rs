@@ -1,5 +1,6 @@
 //! Client errors: every malformed request ends here, as a 4xx JSON body `{"error", "detail"}`.
 
+use http::StatusCode;
 use std::fmt;
 
 /// What was wrong with a request. Each variant has one HTTP status and a short, stable `error`
@@ -42,14 +43,14 @@ impl ApiError {
     }
 
     /// The HTTP status code.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest { .. } => 400,
-            ApiError::NotFound { .. } => 404,
-            ApiError::MethodNotAllowed { .. } => 405,
-            ApiError::TooLarge { .. } => 413,
-            ApiError::UnsupportedMediaType { .. } => 415,
-            ApiError::Unprocessable { .. } => 422,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -89,7 +90,13 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status(), self.error(), self.detail())
+        write!(
+            f,
+            "{} {}: {}",
+            self.status().as_u16(),
+            self.error(),
+            self.detail()
+        )
     }
 }
 

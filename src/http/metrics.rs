@@ -28,7 +28,8 @@
 //! latency then come from the runtime's own OpenTelemetry metrics (docs/OPERATIONS.md), which cost
 //! the store nothing and scale with any number of instances.
 
-use super::store::Store;
+use super::store::{Store, StoreError};
+use http::StatusCode;
 
 /// Upper bounds of the request-duration histogram buckets, in seconds (then +Inf).
 pub const BUCKETS: [f64; 14] = [
@@ -52,13 +53,13 @@ pub const ENDPOINTS: [&str; 8] = [
 pub struct Off;
 
 impl Store for Off {
-    fn increment(&self, _: &str, _: i64) -> Result<i64, String> {
+    fn increment(&self, _: &str, _: i64) -> Result<i64, StoreError> {
         Ok(0)
     }
-    fn keys(&self) -> Result<Vec<String>, String> {
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
         Ok(Vec::new())
     }
-    fn init(&self, _: &str, value: i64) -> Result<i64, String> {
+    fn init(&self, _: &str, value: i64) -> Result<i64, StoreError> {
         Ok(value)
     }
     fn counting(&self) -> bool {
@@ -72,16 +73,22 @@ const STARTED: &str = "started_at_ms";
 const ARRIVALS: &str = "arrivals";
 
 /// Note a request's arrival.
-pub fn begin(store: &dyn Store) -> Result<(), String> {
+pub fn begin(store: &dyn Store) -> Result<(), StoreError> {
     store.increment(ARRIVALS, 1).map(|_| ())
 }
 
 /// Note a finished request.
-pub fn finish(store: &dyn Store, endpoint: &str, status: u16, seconds: f64) -> Result<(), String> {
+pub fn finish(
+    store: &dyn Store,
+    endpoint: &str,
+    status: StatusCode,
+    seconds: f64,
+) -> Result<(), StoreError> {
     let bucket = BUCKETS
         .iter()
         .position(|&b| seconds <= b)
         .unwrap_or(BUCKETS.len());
+    let status = status.as_u16();
     store.increment(&format!("req|{endpoint}|{status}|{bucket}"), 1)?;
     let micros = (seconds.max(0.0) * 1e6).round() as i64;
     store.increment(&format!("dursum|{endpoint}"), micros)?;
@@ -102,7 +109,7 @@ pub struct Count {
 }
 
 /// Every finished-request counter in the store.
-pub fn counts(store: &dyn Store) -> Result<Vec<Count>, String> {
+pub fn counts(store: &dyn Store) -> Result<Vec<Count>, StoreError> {
     let mut out = Vec::new();
     for k in store.keys()? {
         let mut parts = k.split('|');
@@ -149,7 +156,7 @@ pub struct Totals {
 }
 
 /// Read the totals (and the counters they come from).
-pub fn totals(store: &dyn Store, now_ms: i64) -> Result<(Totals, Vec<Count>), String> {
+pub fn totals(store: &dyn Store, now_ms: i64) -> Result<(Totals, Vec<Count>), StoreError> {
     let started = store.init(STARTED, now_ms)?;
     let arrivals = store.get(ARRIVALS)?;
     let counts = counts(store)?;
@@ -177,7 +184,7 @@ fn fmt_f(v: f64) -> String {
 }
 
 /// The Prometheus text exposition (format 0.0.4).
-pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, String> {
+pub fn render(store: &dyn Store, now_ms: i64) -> Result<String, StoreError> {
     use std::fmt::Write;
     if !store.counting() {
         return Ok(format!("{ENABLED_HELP}fskhttp_metrics_store_enabled 0\n"));
@@ -307,7 +314,7 @@ mod off_tests {
     fn off_keeps_nothing_and_says_so() {
         let off = Off;
         begin(&off).unwrap();
-        finish(&off, "encode", 200, 0.02).unwrap();
+        finish(&off, "encode", StatusCode::OK, 0.02).unwrap();
         assert_eq!(
             render(&off, 5_000).unwrap(),
             format!("{ENABLED_HELP}fskhttp_metrics_store_enabled 0\n")
@@ -321,7 +328,7 @@ mod off_tests {
     fn kv_serves_the_enabled_gauge_and_counts() {
         let kv = MemoryStore::new();
         begin(&kv).unwrap();
-        finish(&kv, "encode", 200, 0.02).unwrap();
+        finish(&kv, "encode", StatusCode::OK, 0.02).unwrap();
         // Three keys written per request: arrivals, the request counter, the duration sum.
         assert_eq!(kv.keys().unwrap().len(), 3);
         let text = render(&kv, 5_000).unwrap();

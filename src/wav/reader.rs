@@ -1,4 +1,4 @@
-use crate::limits::{LimitError, Limits};
+use crate::limits::{sanitize_sample, LimitError, Limits};
 use std::fmt;
 
 /// What the header says about the audio.
@@ -203,14 +203,7 @@ pub fn read_wav(bytes: &[u8], limits: &Limits) -> Result<Audio, WavError> {
         }
         .into());
     }
-    if fmt.sample_rate < limits.min_sample_rate || fmt.sample_rate > limits.max_sample_rate {
-        return Err(LimitError::SampleRate {
-            rate: fmt.sample_rate,
-            min: limits.min_sample_rate,
-            max: limits.max_sample_rate,
-        }
-        .into());
-    }
+    limits.check_sample_rate(fmt.sample_rate)?;
     let width = match (fmt.float, fmt.bits) {
         (false, 8) => 1,
         (false, 16) => 2,
@@ -263,10 +256,12 @@ pub fn read_wav(bytes: &[u8], limits: &Limits) -> Result<Audio, WavError> {
                 (false, _) => convert::<4>(data, stride, at, |s| {
                     i32::from_le_bytes(s) as f32 / 2_147_483_648.0
                 }),
-                (true, 4) => convert::<4>(data, stride, at, |s| finite(f32::from_le_bytes(s))),
-                (true, _) => {
-                    convert::<8>(data, stride, at, |s| finite(f64::from_le_bytes(s) as f32))
+                (true, 4) => {
+                    convert::<4>(data, stride, at, |s| sanitize_sample(f32::from_le_bytes(s)))
                 }
+                (true, _) => convert::<8>(data, stride, at, |s| {
+                    sanitize_sample(f64::from_le_bytes(s) as f32)
+                }),
             }
         })
         .collect();
@@ -303,12 +298,5 @@ fn convert<const N: usize>(
     }
 }
 
-/// NaN and infinities from hostile float files become silence / full scale.
-#[inline]
-fn finite(v: f32) -> f32 {
-    if v.is_nan() {
-        0.0
-    } else {
-        v.clamp(-1.0, 1.0)
-    }
-}
+#[cfg(test)]
+mod tests;
