@@ -32,7 +32,8 @@ Steps (numpy unless said; every random draw comes from the trial's seeded genera
     8-bit) back to float; `compand` adds a speech compander (sox compand 0.01,0.25 6:-70,-60,-20 -5).
   * mp3(kbps): lame -b kbps (its default resampling/low-pass), decoded with lame --decode.
   * opus(kbps): opusenc --bitrate kbps, decoded with opusdec at 48 kHz.
-Protocols a channel cannot carry (tones outside its band) are shown as n/a.
+Every sox call runs with -D (no dither), so a run repeats exactly. Protocols a channel cannot carry
+(tones outside its band) are shown as n/a.
 """
 
 import argparse
@@ -220,7 +221,7 @@ def phone(x, rate, law, compand, snr, span, rng):
     def first(d, src):
         eff = ["sinc", "300-3400"] + (["compand", "0.01,0.25", "6:-70,-60,-20", "-5"]
                                       if compand else [])
-        run(["sox", *raw_in(src, rate), *raw_out(d / "b.raw"), *eff, "rate", "8000"])
+        run(["sox", "-D", *raw_in(src, rate), *raw_out(d / "b.raw"), *eff, "rate", "8000"])
         return d / "b.raw", 8000
 
     r, y = through_files(x, rate, first)
@@ -228,8 +229,8 @@ def phone(x, rate, law, compand, snr, span, rng):
     y = renorm(y, 0.7)
 
     def second(d, src):
-        run(["sox", *raw_in(src, r), "-t", "wav", "-e", law, "-b", "8", str(d / "g711.wav")])
-        run(["sox", str(d / "g711.wav"), *raw_out(d / "c.raw")])
+        run(["sox", "-D", *raw_in(src, r), "-t", "wav", "-e", law, "-b", "8", str(d / "g711.wav")])
+        run(["sox", "-D", str(d / "g711.wav"), *raw_out(d / "c.raw")])
         return d / "c.raw", r
 
     return through_files(y, r, second)
@@ -237,7 +238,7 @@ def phone(x, rate, law, compand, snr, span, rng):
 
 def sox_reverb(x, rate):
     def fn(d, src):
-        run(["sox", *raw_in(src, rate), *raw_out(d / "o.raw"), "gain", "-6", "reverb", "90", "20",
+        run(["sox", "-D", *raw_in(src, rate), *raw_out(d / "o.raw"), "gain", "-6", "reverb", "90", "20",
              "100", "pad", "0", "1.5"])
         return d / "o.raw", rate
 
@@ -247,11 +248,11 @@ def sox_reverb(x, rate):
 
 def mp3(x, rate, kbps):
     def fn(d, src):
-        run(["sox", *raw_in(src, rate), "-b", "16", str(d / "a.wav")])
+        run(["sox", "-D", *raw_in(src, rate), "-b", "16", str(d / "a.wav")])
         run(["lame", "--quiet", "-b", str(kbps), str(d / "a.wav"), str(d / "a.mp3")])
         run(["lame", "--quiet", "--decode", str(d / "a.mp3"), str(d / "b.wav")])
         r = sox_rate(d / "b.wav")
-        run(["sox", str(d / "b.wav"), *raw_out(d / "b.raw")])
+        run(["sox", "-D", str(d / "b.wav"), *raw_out(d / "b.raw")])
         return d / "b.raw", r
 
     return through_files(x, rate, fn)
@@ -259,10 +260,10 @@ def mp3(x, rate, kbps):
 
 def opus(x, rate, kbps):
     def fn(d, src):
-        run(["sox", *raw_in(src, rate), "-b", "16", str(d / "a.wav")])
+        run(["sox", "-D", *raw_in(src, rate), "-b", "16", str(d / "a.wav")])
         run(["opusenc", "--quiet", "--bitrate", str(kbps), str(d / "a.wav"), str(d / "a.opus")])
         run(["opusdec", "--quiet", "--rate", "48000", str(d / "a.opus"), str(d / "b.wav")])
-        run(["sox", str(d / "b.wav"), *raw_out(d / "b.raw")])
+        run(["sox", "-D", str(d / "b.wav"), *raw_out(d / "b.raw")])
         return d / "b.raw", 48000
 
     return through_files(x, rate, fn)
