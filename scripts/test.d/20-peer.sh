@@ -4,6 +4,7 @@
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 ensure_venv
+ensure_apt sox lame opus-tools
 log "cargo build --release (fsk CLI)"
 timeout 1800 cargo build --release --bin fsk
 export FSK_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/fsk"

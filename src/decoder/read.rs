@@ -59,21 +59,96 @@ impl Nibbles {
     }
 }
 
-/// Read `count` symbols of protocol `p` starting at sample `start`, each the coherent sum of its
-/// frames (tones are phase-continuous across frames, so noise averages out and tones do not).
-pub fn read_symbols(
+/// How symbols are judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// Each symbol the power of the coherent sum of its frames.
+    Plain,
+    /// The same, minus `beta` times the power of the window just before it (the previous symbol,
+    /// or the end of the start marker; negative results count as 0): what a room's reverberation
+    /// carries over from the previous symbol (and, through it, from the ones before) is taken
+    /// away bin by bin. `beta` is measured on the start marker: the median, over the marker's 16
+    /// tones, of their power in the first data symbol's window over their power in the window
+    /// before it (clamped to 0.1..0.95).
+    Dereverb,
+    /// [`Reading::Dereverb`] over the frames of each symbol after its first (where the previous
+    /// symbol's tail has decayed most), for symbols of 3 frames or more.
+    DereverbLate,
+}
+
+/// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
+fn carry_over(p: &Protocol, before: &[f32], after: &[f32]) -> f32 {
+    let mut r: Vec<f32> = crate::frame::marker_bins(false)
+        .iter()
+        .filter_map(|&b| {
+            let k = p.freq_start + b;
+            let (x, y) = (before.get(k)?, after.get(k)?);
+            (*x > 0.0).then(|| y / x)
+        })
+        .collect();
+    if r.is_empty() {
+        return 0.5;
+    }
+    r.sort_by(|a, b| a.total_cmp(b));
+    r[r.len() / 2].clamp(0.1, 0.95)
+}
+
+/// Read `count` symbols of protocol `p` starting at sample `start`, judged the [`Reading`]'s way
+/// (tones are phase-continuous across frames, so a coherent sum averages noise out, not tones).
+pub fn read_symbols_with(
     an: &mut Analyzer,
     audio: &[f32],
     p: &Protocol,
     start: usize,
     count: usize,
+    reading: Reading,
     out: &mut Nibbles,
+) {
+    symbol_spectra(an, audio, p, start, count, reading, |power| {
+        out.push_spectrum(p, power)
+    });
+}
+
+/// The spectrum each symbol is judged on, for `count` symbols from `start`, read `reading`'s way.
+pub fn symbol_spectra(
+    an: &mut Analyzer,
+    audio: &[f32],
+    p: &Protocol,
+    start: usize,
+    count: usize,
+    reading: Reading,
+    mut each: impl FnMut(&[f32]),
 ) {
     let mut power = [0f32; BINS];
     let span = p.frames_per_tx * FRAME;
-    for t in 0..count {
-        an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
-        out.push_spectrum(p, &power);
+    match reading {
+        Reading::Plain => {
+            for t in 0..count {
+                an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
+                each(&power);
+            }
+        }
+        Reading::Dereverb | Reading::DereverbLate => {
+            let skip = usize::from(reading == Reading::DereverbLate && p.frames_per_tx > 2);
+            let (start, frames) = (start + skip * FRAME, p.frames_per_tx - skip);
+            let mut prev = [0f32; BINS];
+            if start >= span {
+                an.power_of_sum(audio, start - span, frames, &mut prev);
+            }
+            let mut diff = [0f32; BINS];
+            let mut beta = -1.0;
+            for t in 0..count {
+                an.power_of_sum(audio, start + t * span, frames, &mut power);
+                if beta < 0.0 {
+                    beta = carry_over(p, &prev, &power);
+                }
+                for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&prev) {
+                    *d = (c - beta * q).max(0.0);
+                }
+                each(&diff);
+                prev = power;
+            }
+        }
     }
 }
 

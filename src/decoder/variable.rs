@@ -1,6 +1,6 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
-use super::read::{correct_soft, read_symbols, Nibbles};
+use super::read::{correct_soft, read_symbols_with, Nibbles, Reading};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{Analyzer, BinPower, BINS};
 use super::Message;
@@ -34,6 +34,17 @@ const SEARCH: i64 = 1024;
 const STEP: usize = 64;
 /// Offsets of each protocol (by header confidence) given a full decode.
 const TRIES_PER_PROTOCOL: usize = 3;
+/// Offsets in the timing search (±[`SEARCH`] in [`STEP`]s).
+const OFFSETS: usize = 2 * SEARCH as usize / STEP + 1;
+/// The readings tried in turn, each with how many offsets of each protocol it reads in full (best
+/// header confidence first): the plain reading first (the best one in noise and on clean audio,
+/// so those cost nothing more); when it fails, the reverberation-compensated readings at every
+/// offset (in a room the header's confidence is a poor guide to the timing).
+const READINGS: &[(Reading, usize)] = &[
+    (Reading::Plain, TRIES_PER_PROTOCOL),
+    (Reading::Dereverb, OFFSETS),
+    (Reading::DereverbLate, OFFSETS),
+];
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -313,10 +324,19 @@ fn read_message(
     p: &Protocol,
     tau: usize,
     dss: bool,
+    reading: Reading,
 ) -> Option<Attempt> {
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let mut nib = Nibbles::default();
-    read_symbols(&mut ffts.frame, seg, p, tau, header_symbols, &mut nib);
+    read_symbols_with(
+        &mut ffts.frame,
+        seg,
+        p,
+        tau,
+        header_symbols,
+        reading,
+        &mut nib,
+    );
     let (mut head, conf) = nib.bytes();
     head.truncate(HEADER_LEN);
     let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0, || false)?;
@@ -331,7 +351,7 @@ fn read_message(
         return None;
     }
     let mut nib = Nibbles::default();
-    read_symbols(&mut ffts.frame, seg, p, tau, symbols, &mut nib);
+    read_symbols_with(&mut ffts.frame, seg, p, tau, symbols, reading, &mut nib);
     let (bytes, conf) = nib.bytes();
     let mut word = bytes[HEADER_LEN..n].to_vec();
     // A clean read is its own proof for codes with ≥ 4 parity bytes; anything corrected, or a
@@ -384,7 +404,35 @@ fn decode_at(
         Cow::Owned(crate::resample::stretch(&audio[a..b], scale).ok()?)
     };
     let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
-    // Rank (protocol, offset) pairs by the confidence of the header symbols.
+    for &(reading, per_protocol) in READINGS {
+        if let Some(found) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol) {
+            let (p, tau, att) = found;
+            let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
+            let end = start + (att.frames * FRAME) as f64 / scale;
+            let sr = SAMPLE_RATE as f64;
+            let msg = Message {
+                payload: att.payload,
+                protocol: p.id,
+                start_seconds: start.max(0.0) / sr,
+                end_seconds: end / sr,
+            };
+            return Some((msg, (start, end)));
+        }
+    }
+    None
+}
+
+/// One way of reading the data: rank (protocol, offset) pairs by the confidence of the header
+/// symbols read that way, and read the best `per_protocol` offsets of each protocol in full.
+fn try_reading(
+    seg: &[f32],
+    data_est: f64,
+    protos: &[&'static Protocol],
+    dss: bool,
+    ffts: &mut Ffts,
+    reading: Reading,
+    per_protocol: usize,
+) -> Option<(&'static Protocol, usize, Attempt)> {
     let mut ranked: Vec<(f32, usize, usize)> = Vec::new();
     for (pi, p) in protos.iter().enumerate() {
         let hs = frame::symbol_count(p, HEADER_LEN);
@@ -397,7 +445,7 @@ fn decode_at(
             }
             let tau = tau as usize;
             let mut nib = Nibbles::default();
-            read_symbols(&mut ffts.frame, &seg, p, tau, hs, &mut nib);
+            read_symbols_with(&mut ffts.frame, seg, p, tau, hs, reading, &mut nib);
             let conf: f32 = nib.conf.iter().take(2 * HEADER_LEN).sum();
             ranked.push((conf, pi, tau));
         }
@@ -407,22 +455,13 @@ fn decode_at(
     ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
     let mut tries: Vec<(f32, usize, usize)> = Vec::new();
     for pi in 0..protos.len() {
-        tries.extend(ranked.iter().filter(|r| r.1 == pi).take(TRIES_PER_PROTOCOL));
+        tries.extend(ranked.iter().filter(|r| r.1 == pi).take(per_protocol));
     }
     tries.sort_by(|x, y| y.0.total_cmp(&x.0));
     for &(_, pi, tau) in &tries {
         let p = protos[pi];
-        if let Some(att) = read_message(ffts, &seg, p, tau, dss) {
-            let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
-            let end = start + (att.frames * FRAME) as f64 / scale;
-            let sr = SAMPLE_RATE as f64;
-            let msg = Message {
-                payload: att.payload,
-                protocol: p.id,
-                start_seconds: start.max(0.0) / sr,
-                end_seconds: end / sr,
-            };
-            return Some((msg, (start, end)));
+        if let Some(att) = read_message(ffts, seg, p, tau, dss, reading) {
+            return Some((p, tau, att));
         }
     }
     None

@@ -1,0 +1,277 @@
+//! Real channels, made in Rust with fixed seeds (no external tools): rooms (synthetic impulse
+//! responses), a telephone line (300-3400 Hz, 8 kHz, G.711 mu-law), a cheap speaker and microphone
+//! (band-limited, clipped, AGC), drift in a room and a 44.1 kHz device. Each asserts our success
+//! count over seeded trials and that no trial ever reports a wrong payload. The codec family (MP3,
+//! Opus) needs lame and opus-tools: tests/peer/test_channels.py.
+use fskhttp::{decode_samples, encode_48k, DecodeOptions, EncodeOptions};
+use realfft::RealFftPlanner;
+
+const RATE: u32 = 48_000;
+const PAYLOAD: &[u8] = b"Hello World";
+
+/// xorshift64* with Box-Muller normals.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
+    }
+    fn normal(&mut self) -> f64 {
+        let u = self.uniform(1e-12, 1.0);
+        let v = self.uniform(0.0, 1.0);
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
+}
+
+fn rfft_len(n: usize) -> usize {
+    n.next_power_of_two()
+}
+
+/// Linear convolution by FFT.
+fn convolve(x: &[f64], h: &[f64]) -> Vec<f64> {
+    let n = x.len() + h.len() - 1;
+    let m = rfft_len(n);
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(m);
+    let inv = planner.plan_fft_inverse(m);
+    let spec = |v: &[f64]| {
+        let mut buf = vec![0.0; m];
+        buf[..v.len()].copy_from_slice(v);
+        let mut out = fwd.make_output_vec();
+        fwd.process(&mut buf, &mut out).unwrap();
+        out
+    };
+    let (a, b) = (spec(x), spec(h));
+    let mut prod: Vec<_> = a.iter().zip(&b).map(|(p, q)| p * q).collect();
+    let mut y = vec![0.0; m];
+    inv.process(&mut prod, &mut y).unwrap();
+    y.truncate(n);
+    y.iter_mut().for_each(|v| *v /= m as f64);
+    y
+}
+
+/// Zero-phase band-pass with Butterworth magnitude of `order` (FFT mask over the whole signal).
+fn band(x: &[f64], rate: f64, lo: f64, hi: f64, order: i32) -> Vec<f64> {
+    let n = x.len();
+    let mut planner = RealFftPlanner::<f64>::new();
+    let fwd = planner.plan_fft_forward(n);
+    let inv = planner.plan_fft_inverse(n);
+    let mut buf = x.to_vec();
+    let mut spec = fwd.make_output_vec();
+    fwd.process(&mut buf, &mut spec).unwrap();
+    for (k, c) in spec.iter_mut().enumerate() {
+        let f = k as f64 * rate / n as f64;
+        let mut g = 1.0 / (1.0 + (f / hi).powi(2 * order)).sqrt();
+        if lo > 0.0 {
+            g /= (1.0 + (lo / f.max(1e-9)).powi(2 * order)).sqrt();
+        }
+        *c *= g / n as f64;
+    }
+    // The DC and Nyquist bins of a real signal's spectrum must be real for the inverse.
+    spec[0].im = 0.0;
+    if let Some(last) = spec.last_mut() {
+        last.im = 0.0;
+    }
+    let mut y = vec![0.0; n];
+    inv.process(&mut spec, &mut y).unwrap();
+    y
+}
+
+/// A room: direct path, 8 early reflections and an exponentially decaying noise tail (-60 dB at
+/// `rt60`), scaled to a direct-to-reverberant ratio of `drr_db`.
+fn room_ir(rng: &mut Rng, rt60: f64, drr_db: f64) -> Vec<f64> {
+    let rate = RATE as f64;
+    let n = (rate * (1.2 * rt60 + 0.05)) as usize;
+    let mut h = vec![0.0; n];
+    h[0] = 1.0;
+    let t_mix = 0.006 + 0.03 * rt60;
+    for _ in 0..8 {
+        let d = rng.uniform(0.002, t_mix + 0.01);
+        let sign = if rng.next() & 1 == 0 { 1.0 } else { -1.0 };
+        h[(d * rate) as usize] += sign * rng.uniform(0.3, 0.8) * (-6.9 * d / rt60).exp();
+    }
+    let early: f64 = h.iter().map(|v| v * v).sum();
+    let tail: Vec<f64> = (0..n)
+        .map(|i| {
+            let t = i as f64 / rate;
+            let onset = ((t - 0.5 * t_mix) / (0.5 * t_mix)).clamp(0.0, 1.0);
+            rng.normal() * (-6.9 * t / rt60).exp() * onset
+        })
+        .collect();
+    let energy: f64 = tail.iter().map(|v| v * v).sum();
+    let g = (early / (energy * 10f64.powf(drr_db / 10.0))).sqrt();
+    h.iter().zip(&tail).map(|(a, b)| a + g * b).collect()
+}
+
+fn peak(x: &[f64]) -> f64 {
+    x.iter().fold(0f64, |m, v| m.max(v.abs())).max(1e-12)
+}
+
+/// White noise at `snr_db` relative to the mean power over `span` (samples).
+fn add_noise(x: &mut [f64], span: (usize, usize), snr_db: f64, rng: &mut Rng) {
+    let (a, b) = (span.0.min(x.len()), span.1.min(x.len()));
+    let p = x[a..b].iter().map(|v| v * v).sum::<f64>() / (b - a).max(1) as f64;
+    let sigma = (p / 10f64.powf(snr_db / 10.0)).sqrt();
+    x.iter_mut().for_each(|v| *v += sigma * rng.normal());
+}
+
+/// G.711 mu-law encode and decode (the continuous companding law, 8-bit codes).
+fn mu_law(x: &[f64]) -> Vec<f64> {
+    let mu = 255.0f64;
+    x.iter()
+        .map(|&v| {
+            let v = v.clamp(-1.0, 1.0);
+            let c = v.signum() * (1.0 + mu * v.abs()).ln() / (1.0 + mu).ln();
+            let q = (c * 127.0).round() / 127.0;
+            q.signum() * ((1.0 + mu).powf(q.abs()) - 1.0) / mu
+        })
+        .collect()
+}
+
+/// A microphone's automatic gain control: envelope follower (5 ms attack, 400 ms release) driving
+/// the gain toward a fixed level, at most +30 dB.
+fn agc(x: &[f64], rate: f64) -> Vec<f64> {
+    let blk = (rate / 1000.0) as usize;
+    let (att, rel) = ((-1.0f64 / 5.0).exp(), (-1.0f64 / 400.0).exp());
+    let mut e = 1e-4;
+    let mut out = Vec::with_capacity(x.len());
+    for chunk in x.chunks(blk) {
+        let v = peak(chunk);
+        e = if v > e {
+            att * e + (1.0 - att) * v
+        } else {
+            rel * e + (1.0 - rel) * v
+        };
+        let g = (0.5 / e.max(1e-6)).min(10f64.powf(1.5));
+        out.extend(chunk.iter().map(|s| (s * g).clamp(-1.0, 1.0)));
+    }
+    out
+}
+
+/// One trial: our transmission of protocol `p` after a seeded lead-in, 1 s of silence after,
+/// through `channel`; returns (success, wrong payloads).
+fn trial(
+    p: u8,
+    seed: u64,
+    channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>),
+) -> (bool, usize) {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let opts = EncodeOptions {
+        protocol: p,
+        ..Default::default()
+    };
+    let tx = encode_48k(PAYLOAD, &opts).unwrap();
+    let lead = (rng.uniform(0.1, 0.4) * RATE as f64) as usize;
+    let mut x = vec![0.0; lead];
+    x.extend(tx.iter().map(|&v| v as f64));
+    x.resize(x.len() + RATE as usize, 0.0);
+    let (rate, y) = channel(x, (lead, lead + tx.len()), &mut rng);
+    let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+    let got = decode_samples(&samples, rate, &DecodeOptions::default()).unwrap();
+    let ok = got.iter().any(|m| m.payload == PAYLOAD);
+    let wrong = got.iter().filter(|m| m.payload != PAYLOAD).count();
+    (ok, wrong)
+}
+
+/// Runs `trials` seeded trials; asserts at least `min_ok` successes and no wrong payload.
+fn expect(
+    name: &str,
+    p: u8,
+    trials: u64,
+    min_ok: usize,
+    channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>) + Copy,
+) {
+    let mut ok = 0;
+    let mut wrong = 0;
+    for t in 0..trials {
+        let (o, w) = trial(p, 1000 * p as u64 + t + 7, channel);
+        ok += usize::from(o);
+        wrong += w;
+    }
+    assert_eq!(wrong, 0, "{name}, protocol {p}: wrong payloads");
+    assert!(
+        ok >= min_ok,
+        "{name}, protocol {p}: {ok}/{trials} decoded, expected at least {min_ok}"
+    );
+}
+
+fn medium_room(x: Vec<f64>, rng: &mut Rng) -> Vec<f64> {
+    let rt60 = rng.uniform(0.4, 0.7);
+    let drr = rng.uniform(0.0, 6.0);
+    let y = convolve(&x, &room_ir(rng, rt60, drr));
+    let g = peak(&x) / peak(&y);
+    y.iter().map(|v| v * g).collect()
+}
+
+#[test]
+fn medium_rooms() {
+    let room = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| (RATE, medium_room(x, rng));
+    expect("medium room", 0, 6, 6, room);
+    expect("medium room", 1, 6, 5, room);
+    expect("medium room", 7, 6, 5, room);
+}
+
+#[test]
+fn small_room_with_noise() {
+    let room = |x: Vec<f64>, span: (usize, usize), rng: &mut Rng| {
+        let rt60 = rng.uniform(0.2, 0.35);
+        let drr = rng.uniform(4.0, 10.0);
+        let mut y = convolve(&x, &room_ir(rng, rt60, drr));
+        add_noise(&mut y, span, 10.0, rng);
+        let g = 0.5 / peak(&y);
+        (RATE, y.iter().map(|v| v * g).collect())
+    };
+    expect("small room + 10 dB", 2, 6, 6, room);
+    expect("small room + 10 dB", 4, 6, 6, room);
+}
+
+#[test]
+fn telephone_mu_law() {
+    // 300-3400 Hz, noise at 20 dB, 8 kHz, G.711 mu-law: only the dual-tone band fits.
+    let phone = |x: Vec<f64>, span: (usize, usize), rng: &mut Rng| {
+        let mut y = band(&x, RATE as f64, 300.0, 3400.0, 4);
+        add_noise(&mut y, span, 20.0, rng);
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let narrow = fskhttp::resample::resample(&y32, RATE, 8000).unwrap();
+        let narrow: Vec<f64> = narrow.iter().map(|&v| v as f64).collect();
+        let g = 0.7 / peak(&narrow);
+        let scaled: Vec<f64> = narrow.iter().map(|v| v * g).collect();
+        (8000, mu_law(&scaled))
+    };
+    expect("telephone", 7, 6, 6, phone);
+    expect("telephone", 8, 6, 6, phone);
+}
+
+#[test]
+fn cheap_speaker_and_microphone() {
+    // Speaker 500-6500 Hz, overdriven (x4 then hard-clipped), microphone noise 15 dB, AGC.
+    let device = |x: Vec<f64>, span: (usize, usize), rng: &mut Rng| {
+        let y = band(&x, RATE as f64, 500.0, 6500.0, 2);
+        let g = 4.0 / peak(&y);
+        let mut y: Vec<f64> = y.iter().map(|v| (v * g).clamp(-1.0, 1.0) * 0.9).collect();
+        add_noise(&mut y, span, 15.0, rng);
+        (RATE, agc(&y, RATE as f64))
+    };
+    expect("cheap speaker + mic", 0, 6, 6, device);
+    expect("cheap speaker + mic", 2, 6, 6, device);
+}
+
+#[test]
+fn drift_in_a_room_and_a_44k1_device() {
+    // The medium room, played 0.3 % fast, recorded at 44.1 kHz.
+    let chain = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| {
+        let y = medium_room(x, rng);
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let fast = fskhttp::resample::stretch(&y32, 1.0 / 1.003).unwrap();
+        let dev = fskhttp::resample::resample(&fast, RATE, 44_100).unwrap();
+        (44_100, dev.iter().map(|&v| v as f64).collect())
+    };
+    expect("medium room, +0.3 %, 44.1 kHz", 1, 6, 4, chain);
+    expect("medium room, +0.3 %, 44.1 kHz", 7, 6, 4, chain);
+}
