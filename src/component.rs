@@ -38,6 +38,7 @@ fn encode_options(o: &wit::EncodeOptions) -> EncodeOptions {
         sample_rate: o.sample_rate,
         fixed_length: o.fixed_length.map(usize_of),
         dss: o.dss,
+        ..Default::default()
     }
 }
 

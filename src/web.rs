@@ -74,6 +74,7 @@ fn encode_options(
         sample_rate,
         fixed_length: fixed_length.map(|n| n as usize),
         dss,
+        ..Default::default()
     }
 }
 

@@ -486,6 +486,7 @@ fn long_payload_decodes_as_consecutive_messages() {
         &payload,
         &EncodeOptions {
             protocol: 2,
+            framing: fskhttp::Framing::None,
             ..Default::default()
         },
         SampleFormat::I16,

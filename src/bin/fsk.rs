@@ -139,6 +139,7 @@ fn main() -> ExitCode {
                 sample_rate,
                 fixed_length,
                 dss,
+                ..Default::default()
             };
             let wav = match encode_wav(&payload, &opts, format) {
                 Ok(w) => w,

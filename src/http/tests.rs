@@ -173,7 +173,8 @@ fn long_text_is_several_transmissions_and_newlines_are_kept() {
         body.as_bytes(),
     ));
     assert_eq!(r.status(), 200);
-    assert_eq!(header(&r, "x-fsk-message-count"), "2");
+    // Framed by default: two data pieces and one parity piece.
+    assert_eq!(header(&r, "x-fsk-message-count"), "3");
     assert_eq!(header(&r, "x-fsk-payload-bytes"), "180");
     assert_eq!(r.body(), &wav(text.as_bytes(), EncodeOptions::default()));
 }

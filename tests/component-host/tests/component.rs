@@ -376,6 +376,7 @@ fn bad_input_gets_typed_errors_and_the_instance_survives() {
                 sample_rate: bad.sample_rate,
                 fixed_length: bad.fixed_length.map(|n| n as usize),
                 dss: bad.dss,
+                ..Default::default()
             },
             fskhttp::SampleFormat::I16,
         )
@@ -542,6 +543,7 @@ fn shared_vectors_give_the_same_answers_as_the_native_library() {
             sample_rate: v.rate,
             fixed_length: v.fixed,
             dss: v.dss,
+            ..Default::default()
         };
         let (format, native_format) = if v.float {
             (SampleFormat::IeeeFloat32, fskhttp::SampleFormat::F32)
