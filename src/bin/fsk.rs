@@ -2,13 +2,16 @@
 //!
 //! ```text
 //! fsk encode [--protocol ID] [--volume V] [--sample-rate HZ] [--fixed-length N] [--dss]
+//!            [--parity K] [--framing auto|always|none]
 //!            [--format i16|f32] [--hex HEX | TEXT] --output FILE.wav
 //! fsk decode [--fixed-length N] [--dss] [--json] FILE.wav|-
 //! ```
 //! Exit codes: 0 success (decoded or not), 2 usage error, 3 unreadable input.
 
 use clap::{Parser, Subcommand};
-use fskhttp::{decode_wav, encode_wav, DecodeOptions, EncodeOptions, Protocol, SampleFormat};
+use fskhttp::{
+    decode_wav, encode_wav, DecodeOptions, EncodeOptions, Framing, Payload, Protocol, SampleFormat,
+};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -42,6 +45,13 @@ enum Command {
         /// XOR the payload with ggwave's DSS sequence.
         #[arg(long, short = 'd')]
         dss: bool,
+        /// Parity pieces of a framed payload (0-8): any that many lost transmissions are rebuilt.
+        #[arg(long, default_value_t = fskhttp::framing::DEFAULT_PARITY)]
+        parity: u8,
+        /// Framing (docs/framing.md): auto (payloads over one transmission), always, or none
+        /// (plain consecutive transmissions).
+        #[arg(long, default_value = "auto")]
+        framing: String,
         /// Sample format of the WAV.
         #[arg(long, default_value = "i16")]
         format: String,
@@ -80,6 +90,25 @@ fn unreadable(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(3)
 }
 
+/// One payload in `decode --json`.
+fn payload_json(p: &Payload) -> serde_json::Value {
+    serde_json::json!({
+        "hex": p.complete.then(|| p.hex()),
+        "text": p.text(),
+        "complete": p.complete,
+        "pieces": p.pieces,
+        "missing": p.missing,
+        "recovered": p.recovered,
+        "framed": p.framed,
+        "id": p.id,
+        "parity": p.parity,
+        "received": p.received,
+        "length": p.len,
+        "start_seconds": p.start_seconds,
+        "end_seconds": p.end_seconds,
+    })
+}
+
 fn parse_hex(s: &str) -> Option<Vec<u8>> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let s = s.strip_prefix("0x").unwrap_or(&s);
@@ -108,11 +137,18 @@ fn main() -> ExitCode {
             sample_rate,
             fixed_length,
             dss,
+            parity,
+            framing,
             format,
             hex,
             output,
             text,
         } => {
+            let Some(framing) = Framing::parse(&framing) else {
+                return usage(format!(
+                    "unknown framing '{framing}' (auto, always or none)"
+                ));
+            };
             let Some(p) = Protocol::by_name(&protocol) else {
                 return usage(format!("unknown protocol '{protocol}' (0-11 or a name)"));
             };
@@ -139,6 +175,8 @@ fn main() -> ExitCode {
                 sample_rate,
                 fixed_length,
                 dss,
+                framing,
+                parity,
                 ..Default::default()
             };
             let wav = match encode_wav(&payload, &opts, format) {
@@ -209,13 +247,24 @@ fn main() -> ExitCode {
                         "duration_seconds": i.duration_seconds(),
                     },
                     "messages": messages,
+                    "payloads": decoded.payloads.iter().map(payload_json).collect::<Vec<_>>(),
                 });
                 let _ = writeln!(out, "{doc}");
             } else {
-                for m in &decoded.messages {
-                    let _ = match m.text() {
-                        Some(t) => writeln!(out, "{t}"),
-                        None => writeln!(out, "{}", m.hex()),
+                // One line a payload: a plain message as it was, a framed payload joined. An
+                // incomplete payload is never printed; stderr says what is missing.
+                for p in &decoded.payloads {
+                    let _ = match (p.complete, p.text()) {
+                        (true, Some(t)) => writeln!(out, "{t}"),
+                        (true, None) => writeln!(out, "{}", p.hex()),
+                        (false, _) => {
+                            eprintln!(
+                                "fsk: incomplete payload (id {}): {}",
+                                p.id.unwrap_or(0),
+                                p.problem().unwrap_or_default()
+                            );
+                            Ok(())
+                        }
                     };
                 }
             }
