@@ -30,6 +30,21 @@ pub struct Encoded {
     pub transmissions: usize,
     /// Duration in seconds.
     pub seconds: f64,
+    /// The framing layout when the payload was framed (docs/framing.md).
+    pub framed: Option<crate::framing::Layout>,
+}
+
+impl Encoded {
+    /// Response headers describing the framing: `x-fsk-framed` (`true`/`false`), and for a
+    /// framed payload `x-fsk-data-pieces` and `x-fsk-parity-pieces`.
+    pub fn framing_headers(&self) -> Vec<(&'static str, String)> {
+        let mut h = vec![("x-fsk-framed", self.framed.is_some().to_string())];
+        if let Some(l) = self.framed {
+            h.push(("x-fsk-data-pieces", l.data.to_string()));
+            h.push(("x-fsk-parity-pieces", l.parity.to_string()));
+        }
+        h
+    }
 }
 
 /// Parameter names: the long ones of `POST /encode`.
@@ -42,7 +57,8 @@ pub const LONG: Names = Names {
     dss: "dss",
 };
 
-/// Parameter names: ggwave-to-file's web service (`GET /encode`).
+/// Parameter names: ggwave-to-file's web service (`GET /encode`). `parity` and `framing` (not
+/// ggwave-to-file parameters) keep their long names on both interfaces.
 pub const SHORT: Names = Names {
     text: "m",
     protocol: "p",
@@ -51,6 +67,11 @@ pub const SHORT: Names = Names {
     fixed_length: "l",
     dss: "d",
 };
+
+/// Parameter name of the parity piece count (docs/framing.md).
+pub const PARITY: &str = "parity";
+/// Parameter name of the framing mode: `auto`, `always` or `none`.
+pub const FRAMING: &str = "framing";
 
 /// The names under which a parameter set carries each option.
 #[derive(Debug, Clone, Copy)]
@@ -169,6 +190,17 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
     if let Some(d) = p.boolean(names.dss)? {
         o.dss = d;
     }
+    if let Some(v) = p.integer(PARITY)? {
+        o.parity = range(PARITY, v, 0, i64::from(crate::framing::MAX_PARITY))? as u8;
+    }
+    if let Some(f) = p.string(FRAMING)? {
+        o.framing = crate::framing::Framing::parse(&f).ok_or_else(|| {
+            ApiError::unprocessable(
+                "Invalid parameter",
+                format!("`framing` is {f:?}; use auto, always or none"),
+            )
+        })?;
+    }
     let format = match p.string("format")? {
         None => SampleFormat::I16,
         Some(f) => SampleFormat::parse(f.trim()).ok_or_else(|| {
@@ -223,5 +255,6 @@ pub fn run(req: &EncodeRequest, cfg: &Config) -> Result<Encoded, ApiError> {
         wav,
         transmissions: pl.transmissions,
         seconds: pl.seconds,
+        framed: pl.framed,
     })
 }

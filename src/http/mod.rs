@@ -367,8 +367,8 @@ fn encode_get(req: &Request<Vec<u8>>, ctx: &Context) -> Result<Response<Vec<u8>>
 }
 
 fn encoded_response(er: &encode::EncodeRequest, ctx: &Context) -> Result<Response<Vec<u8>>> {
-    let out = encode::run(er, ctx.config)?;
-    let mut r = response(200, "audio/wav", out.wav);
+    let mut out = encode::run(er, ctx.config)?;
+    let mut r = response(200, "audio/wav", std::mem::take(&mut out.wav));
     let p = crate::Protocol::by_id(er.options.protocol);
     let h = r.headers_mut();
     h.insert(
@@ -384,6 +384,9 @@ fn encoded_response(er: &encode::EncodeRequest, ctx: &Context) -> Result<Respons
     h.insert("x-fsk-message-count", num(out.transmissions.to_string()));
     h.insert("x-fsk-payload-bytes", num(er.payload.len().to_string()));
     h.insert("x-fsk-sample-rate", num(er.options.sample_rate.to_string()));
+    for (name, v) in out.framing_headers() {
+        h.insert(name, num(v));
+    }
     Ok(r)
 }
 
