@@ -177,7 +177,6 @@ fn main() -> ExitCode {
                 dss,
                 framing,
                 parity,
-                ..Default::default()
             };
             let wav = match encode_wav(&payload, &opts, format) {
                 Ok(w) => w,
