@@ -299,8 +299,10 @@ async function decodeFile(file) {
   setStatus(status, `${file.name}: ${fmt} — ${found}, decoded in ${Math.round(ms)} ms`, messages.length ? 'ok' : '');
   status.dataset.ms = String(ms);
   // Plain messages as they are; the pieces of a framed payload as the payload they make up.
-  const items = messages.filter((m) => !isPiece(m)).map((m) => [m.startSeconds, messageItem(m)]);
-  for (const p of payloads.filter((q) => q.framed)) items.push([p.startSeconds, payloadItem(p)]);
+  const framed = payloads.filter((q) => q.framed);
+  const inFramed = (m) => isPiece(m) && framed.some((q) => m.startSeconds >= q.startSeconds - 0.01 && m.endSeconds <= q.endSeconds + 0.01);
+  const items = messages.filter((m) => !inFramed(m)).map((m) => [m.startSeconds, messageItem(m)]);
+  for (const p of framed) items.push([p.startSeconds, payloadItem(p)]);
   items.sort((a, b) => a[0] - b[0]);
   for (const [, li] of items) list.append(li);
 }
