@@ -231,15 +231,24 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
     let p = opts.validate()?;
     let chunk = opts.chunk_len();
     let mut out = Vec::with_capacity(plan.samples_48k);
-    let framed_pieces;
-    let pieces: Vec<&[u8]> = if plan.framed.is_some() {
-        framed_pieces =
-            framing::split(payload, chunk, opts.parity).map_err(EncodeError::Framing)?;
-        framed_pieces.iter().map(Vec::as_slice).collect()
+    if plan.framed.is_some() {
+        let pieces = framing::split(payload, chunk, opts.parity).map_err(EncodeError::Framing)?;
+        synthesize_all(&mut out, p, opts, pieces.iter().map(Vec::as_slice));
     } else {
-        payload.chunks(chunk).collect()
-    };
-    for (i, piece) in pieces.into_iter().enumerate() {
+        // The plain path, exactly as before framing existed.
+        synthesize_all(&mut out, p, opts, payload.chunks(chunk));
+    }
+    Ok(out)
+}
+
+/// Append the transmissions of `pieces`, 0.256 s apart.
+fn synthesize_all<'a>(
+    out: &mut Vec<f32>,
+    p: &Protocol,
+    opts: &EncodeOptions,
+    pieces: impl Iterator<Item = &'a [u8]>,
+) {
+    for (i, piece) in pieces.enumerate() {
         if i > 0 {
             out.resize(out.len() + GAP_SAMPLES, 0.0);
         }
@@ -251,15 +260,8 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
             }
             None => frame::build_stream(piece, false, opts.dss),
         };
-        synth::synthesize(
-            &mut out,
-            p,
-            &stream,
-            opts.fixed_length.is_some(),
-            opts.volume,
-        );
+        synth::synthesize(out, p, &stream, opts.fixed_length.is_some(), opts.volume);
     }
-    Ok(out)
 }
 
 /// Float samples at `opts.sample_rate`.
