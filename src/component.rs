@@ -6,6 +6,7 @@
 
 use crate::decoder::{DecodeError, DecodeOptions, Message};
 use crate::encoder::{EncodeError, EncodeOptions};
+use crate::framing::{Framing, Payload};
 use crate::limits::{LimitError, Limits};
 use crate::protocol::PROTOCOLS;
 use crate::wav::{SampleFormat, WavError};
@@ -38,6 +39,30 @@ fn encode_options(o: &wit::EncodeOptions) -> EncodeOptions {
         sample_rate: o.sample_rate,
         fixed_length: o.fixed_length.map(usize_of),
         dss: o.dss,
+        framing: match o.framing {
+            wit::FramingMode::Auto => Framing::Auto,
+            wit::FramingMode::Always => Framing::Always,
+            wit::FramingMode::None => Framing::None,
+        },
+        parity: o.parity,
+    }
+}
+
+fn payload(p: Payload) -> wit::Payload {
+    let list = |v: Vec<usize>| v.into_iter().map(u32_of).collect();
+    wit::Payload {
+        data: p.data,
+        complete: p.complete,
+        framed: p.framed,
+        id: p.id,
+        pieces: u32_of(p.pieces),
+        parity: u32_of(p.parity),
+        received: u32_of(p.received),
+        missing: list(p.missing),
+        recovered: list(p.recovered),
+        length: u32_of(p.len),
+        start_seconds: p.start_seconds,
+        end_seconds: p.end_seconds,
     }
 }
 
@@ -78,7 +103,9 @@ fn encode_error(e: EncodeError) -> wit::Error {
         EncodeError::Volume(_)
         | EncodeError::SampleRate(_)
         | EncodeError::RateTooLowForProtocol { .. }
-        | EncodeError::FixedLength(_) => wit::Error::InvalidOption(e.to_string()),
+        | EncodeError::FixedLength(_)
+        | EncodeError::Parity(_)
+        | EncodeError::Framing(_) => wit::Error::InvalidOption(e.to_string()),
         EncodeError::Limit(l) => limit_error(&l),
         EncodeError::Resample(_) => wit::Error::Internal(e.to_string()),
     }
@@ -129,6 +156,12 @@ impl wit::Guest for Codec {
             sample_rate: d.sample_rate,
             fixed_length: d.fixed_length.map(u32_of),
             dss: d.dss,
+            framing: match d.framing {
+                Framing::Auto => wit::FramingMode::Auto,
+                Framing::Always => wit::FramingMode::Always,
+                Framing::None => wit::FramingMode::None,
+            },
+            parity: d.parity,
         }
     }
 
@@ -146,6 +179,8 @@ impl wit::Guest for Codec {
             transmissions: u32_of(p.transmissions),
             samples_48k: u64::try_from(p.samples_48k).unwrap_or(u64::MAX),
             seconds: p.seconds,
+            framed: p.framed.is_some(),
+            parity_pieces: u32_of(p.framed.map_or(0, |l| l.parity)),
         })
     }
 
@@ -181,6 +216,7 @@ impl wit::Guest for Codec {
                 frames: u64::try_from(d.info.frames).unwrap_or(u64::MAX),
             },
             messages: d.messages.into_iter().map(message).collect(),
+            payloads: d.payloads.into_iter().map(payload).collect(),
         })
     }
 
@@ -192,5 +228,16 @@ impl wit::Guest for Codec {
         let m = crate::decoder::decode_samples(&samples, sample_rate, &decode_options(&options))
             .map_err(decode_error)?;
         Ok(m.into_iter().map(message).collect())
+    }
+
+    fn assemble(messages: Vec<wit::Message>) -> Vec<wit::Payload> {
+        crate::framing::assemble(
+            messages
+                .iter()
+                .map(|m| (m.payload.as_slice(), m.start_seconds, m.end_seconds)),
+        )
+        .into_iter()
+        .map(payload)
+        .collect()
     }
 }

@@ -1,6 +1,7 @@
 //! Bytes in, tones out.
 
 use crate::frame;
+use crate::framing::{self, Framing, FramingError, Layout};
 use crate::limits::LimitError;
 use crate::protocol::{Protocol, FIXED_LENGTH_RANGE, MAX_VARIABLE_PAYLOAD, SAMPLE_RATE};
 use crate::resample::{self, ResampleError};
@@ -38,6 +39,11 @@ pub struct EncodeOptions {
     pub fixed_length: Option<usize>,
     /// XOR the payload with ggwave's DSS sequence.
     pub dss: bool,
+    /// When to frame the payload (docs/framing.md): `Auto` frames payloads that need more than
+    /// one transmission; shorter ones stay plain ggwave messages.
+    pub framing: Framing,
+    /// Parity pieces of a framed payload, 0..=8 (default 1): any that many lost pieces are rebuilt.
+    pub parity: u8,
 }
 
 impl Default for EncodeOptions {
@@ -48,6 +54,8 @@ impl Default for EncodeOptions {
             sample_rate: SAMPLE_RATE,
             fixed_length: None,
             dss: false,
+            framing: Framing::Auto,
+            parity: framing::DEFAULT_PARITY,
         }
     }
 }
@@ -77,6 +85,10 @@ pub enum EncodeError {
     Limit(LimitError),
     /// Internal resampler failure.
     Resample(ResampleError),
+    /// Parity outside 0..=8.
+    Parity(u8),
+    /// The payload cannot be framed as asked (`framing: always`).
+    Framing(FramingError),
 }
 
 impl fmt::Display for EncodeError {
@@ -116,6 +128,10 @@ impl fmt::Display for EncodeError {
             }
             EncodeError::Limit(e) => write!(f, "{e}"),
             EncodeError::Resample(e) => write!(f, "resampling failed: {e}"),
+            EncodeError::Parity(p) => {
+                write!(f, "parity {p} outside 0-{}", framing::MAX_PARITY)
+            }
+            EncodeError::Framing(e) => write!(f, "{e}"),
         }
     }
 }
@@ -134,8 +150,10 @@ impl std::error::Error for EncodeError {
 /// What an encode will produce, computed without synthesising anything.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
-    /// Number of standard transmissions the payload is split into.
+    /// Number of standard transmissions the payload is split into (parity pieces included).
     pub transmissions: usize,
+    /// The framing layout when the payload is framed (`None`: plain transmissions).
+    pub framed: Option<Layout>,
     /// Samples at 48 kHz (gaps included).
     pub samples_48k: usize,
     /// Duration in seconds.
@@ -165,7 +183,24 @@ impl EncodeOptions {
             None if p.is_mono_tone() => return Err(EncodeError::MonoToneNeedsFixedLength(p.id)),
             _ => {}
         }
+        if self.parity > framing::MAX_PARITY {
+            return Err(EncodeError::Parity(self.parity));
+        }
         Ok(p)
+    }
+
+    /// The framing layout of a payload of `len` bytes, `None` when it goes out plain.
+    pub fn framing_layout(&self, len: usize) -> Result<Option<Layout>, EncodeError> {
+        let chunk = self.chunk_len();
+        match self.framing {
+            Framing::None => Ok(None),
+            Framing::Auto if len <= chunk => Ok(None),
+            // Pieces too small for the header (short fixed lengths): plain, as documented.
+            Framing::Auto => Ok(framing::layout(len, chunk, self.parity).ok()),
+            Framing::Always => framing::layout(len, chunk, self.parity)
+                .map(Some)
+                .map_err(EncodeError::Framing),
+        }
     }
 
     /// Payload bytes per transmission.
@@ -188,19 +223,27 @@ pub fn plan(len: usize, opts: &EncodeOptions) -> Result<Plan, EncodeError> {
     }
     let chunk = opts.chunk_len();
     let fixed = opts.fixed_length.is_some();
-    let n = len.div_ceil(chunk);
+    let framed = opts.framing_layout(len)?;
+    let n = match framed {
+        Some(l) => l.pieces(),
+        None => len.div_ceil(chunk),
+    };
     let mut samples = (n - 1) * GAP_SAMPLES;
     for i in 0..n {
         let this = if fixed {
             chunk
         } else {
-            (len - i * chunk).min(chunk)
+            match framed {
+                Some(l) => l.piece_len(i),
+                None => (len - i * chunk).min(chunk),
+            }
         };
         samples += frame::transmission_frames(p, this, frame::Mode::of(opts.fixed_length))
             * crate::protocol::FRAME;
     }
     Ok(Plan {
         transmissions: n,
+        framed,
         samples_48k: samples,
         seconds: samples as f64 / SAMPLE_RATE as f64,
     })
@@ -213,7 +256,24 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
     let p = opts.validate()?;
     let chunk = opts.chunk_len();
     let mut out = Vec::with_capacity(plan.samples_48k);
-    for (i, piece) in payload.chunks(chunk).enumerate() {
+    if plan.framed.is_some() {
+        let pieces = framing::split(payload, chunk, opts.parity).map_err(EncodeError::Framing)?;
+        synthesize_all(&mut out, p, opts, pieces.iter().map(Vec::as_slice));
+    } else {
+        // The plain path, exactly as before framing existed.
+        synthesize_all(&mut out, p, opts, payload.chunks(chunk));
+    }
+    Ok(out)
+}
+
+/// Append the transmissions of `pieces`, 0.256 s apart.
+fn synthesize_all<'a>(
+    out: &mut Vec<f32>,
+    p: &Protocol,
+    opts: &EncodeOptions,
+    pieces: impl Iterator<Item = &'a [u8]>,
+) {
+    for (i, piece) in pieces.enumerate() {
         if i > 0 {
             out.resize(out.len() + GAP_SAMPLES, 0.0);
         }
@@ -226,14 +286,13 @@ pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, Enco
             None => frame::build_stream(piece, frame::Mode::Variable, opts.dss),
         };
         synth::synthesize(
-            &mut out,
+            out,
             p,
             &stream,
             frame::Mode::of(opts.fixed_length),
             opts.volume,
         );
     }
-    Ok(out)
 }
 
 /// Float samples at `opts.sample_rate`.

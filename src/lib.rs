@@ -32,6 +32,7 @@ mod component;
 pub mod decoder;
 pub mod encoder;
 pub mod frame;
+pub mod framing;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod limits;
@@ -49,6 +50,7 @@ pub use decoder::{
     decode_samples, decode_wav, DecodeError, DecodeOptions, Decoded, Message, StreamDecoder,
 };
 pub use encoder::{encode, encode_48k, encode_wav, plan, EncodeError, EncodeOptions, Plan};
+pub use framing::{Framing, Payload};
 pub use limits::{LimitError, Limits};
 pub use protocol::{Protocol, PROTOCOLS};
 pub use wav::{read_wav, write_wav, Audio, AudioInfo, SampleFormat, WavError};

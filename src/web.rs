@@ -6,6 +6,7 @@
 
 use crate::decoder::{self, DecodeOptions, Message, StreamDecoder};
 use crate::encoder::{self, EncodeOptions};
+use crate::framing::{Framing, Payload, Progress};
 use crate::protocol::PROTOCOLS;
 use crate::wav::SampleFormat;
 use wasm_bindgen::prelude::*;
@@ -61,20 +62,33 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// Options from the page's arguments; `framing` (`auto`/`always`/`none`) and `parity` may be
+/// left `undefined` for the defaults (docs/framing.md).
 fn encode_options(
     protocol: u8,
     volume: u8,
     sample_rate: u32,
     fixed_length: Option<u32>,
     dss: bool,
-) -> EncodeOptions {
-    EncodeOptions {
+    framing: Option<String>,
+    parity: Option<u8>,
+) -> Result<EncodeOptions, JsError> {
+    let d = EncodeOptions::default();
+    let framing = match framing {
+        None => d.framing,
+        Some(f) => Framing::parse(&f).ok_or_else(|| {
+            JsError::new(&format!("unknown framing {f:?} (auto, always or none)"))
+        })?,
+    };
+    Ok(EncodeOptions {
         protocol,
         volume,
         sample_rate,
         fixed_length: fixed_length.map(|n| n as usize),
         dss,
-    }
+        framing,
+        parity: parity.unwrap_or(d.parity),
+    })
 }
 
 fn decode_options(fixed_length: Option<u32>, dss: bool) -> DecodeOptions {
@@ -89,14 +103,24 @@ fn decode_options(fixed_length: Option<u32>, dss: bool) -> DecodeOptions {
 #[wasm_bindgen]
 #[derive(Debug, Clone, Copy)]
 pub struct PlanInfo {
-    /// Standard transmissions the payload is split into.
+    /// Standard transmissions the payload is split into (parity pieces included).
     pub transmissions: u32,
     /// Duration in seconds.
     pub seconds: f64,
+    /// Sent framed (docs/framing.md).
+    pub framed: bool,
+    /// Framed: data pieces (0 when not framed).
+    #[wasm_bindgen(js_name = dataPieces)]
+    pub data_pieces: u32,
+    /// Framed: parity pieces.
+    #[wasm_bindgen(js_name = parityPieces)]
+    pub parity_pieces: u32,
 }
 
 /// Plan the encoding of `len` bytes with these options.
 #[wasm_bindgen]
+// JavaScript calls these positionally; the trailing `framing` and `parity` may be omitted.
+#[allow(clippy::too_many_arguments)]
 pub fn plan(
     len: u32,
     protocol: u8,
@@ -104,17 +128,32 @@ pub fn plan(
     sample_rate: u32,
     fixed_length: Option<u32>,
     dss: bool,
+    framing: Option<String>,
+    parity: Option<u8>,
 ) -> Result<PlanInfo, JsError> {
-    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    let opts = encode_options(
+        protocol,
+        volume,
+        sample_rate,
+        fixed_length,
+        dss,
+        framing,
+        parity,
+    )?;
     let p = encoder::plan(len as usize, &opts).map_err(|e| JsError::new(&e.to_string()))?;
     Ok(PlanInfo {
         transmissions: p.transmissions as u32,
         seconds: p.seconds,
+        framed: p.framed.is_some(),
+        data_pieces: p.framed.map_or(0, |l| l.data as u32),
+        parity_pieces: p.framed.map_or(0, |l| l.parity as u32),
     })
 }
 
 /// Encode `payload` into mono samples (a `Float32Array`) at `sample_rate`.
 #[wasm_bindgen]
+// JavaScript calls these positionally; the trailing `framing` and `parity` may be omitted.
+#[allow(clippy::too_many_arguments)]
 pub fn encode(
     payload: &[u8],
     protocol: u8,
@@ -122,14 +161,26 @@ pub fn encode(
     sample_rate: u32,
     fixed_length: Option<u32>,
     dss: bool,
+    framing: Option<String>,
+    parity: Option<u8>,
 ) -> Result<Vec<f32>, JsError> {
-    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    let opts = encode_options(
+        protocol,
+        volume,
+        sample_rate,
+        fixed_length,
+        dss,
+        framing,
+        parity,
+    )?;
     encoder::encode(payload, &opts).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Encode `payload` into a complete WAV file (a `Uint8Array`): 16-bit PCM, or 32-bit float when
 /// `float` is true.
 #[wasm_bindgen(js_name = encodeWav)]
+// JavaScript calls these positionally; the trailing `framing` and `parity` may be omitted.
+#[allow(clippy::too_many_arguments)]
 pub fn encode_wav(
     payload: &[u8],
     protocol: u8,
@@ -138,8 +189,18 @@ pub fn encode_wav(
     fixed_length: Option<u32>,
     dss: bool,
     float: bool,
+    framing: Option<String>,
+    parity: Option<u8>,
 ) -> Result<Vec<u8>, JsError> {
-    let opts = encode_options(protocol, volume, sample_rate, fixed_length, dss);
+    let opts = encode_options(
+        protocol,
+        volume,
+        sample_rate,
+        fixed_length,
+        dss,
+        framing,
+        parity,
+    )?;
     let format = if float {
         SampleFormat::F32
     } else {
@@ -189,6 +250,97 @@ fn convert(messages: Vec<Message>) -> Vec<DecodedMessage> {
     messages.into_iter().map(DecodedMessage::from).collect()
 }
 
+/// One payload (docs/framing.md): a plain message, or a framed payload complete or not.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Debug, Clone)]
+pub struct DecodedPayload {
+    /// The payload (`Uint8Array`) when complete; empty otherwise.
+    pub data: Vec<u8>,
+    /// Every data piece received or rebuilt and the CRC-32 matched.
+    pub complete: bool,
+    /// Sent framed.
+    pub framed: bool,
+    /// Message id of a framed payload.
+    pub id: Option<u16>,
+    /// Data pieces expected.
+    pub pieces: u32,
+    /// Parity pieces sent.
+    pub parity: u32,
+    /// Pieces heard.
+    pub received: u32,
+    /// Indices (0-based) of data pieces missing.
+    pub missing: Vec<u32>,
+    /// Indices (0-based) of data pieces rebuilt from parity.
+    pub recovered: Vec<u32>,
+    /// The payload as text when complete and valid UTF-8.
+    pub text: Option<String>,
+    /// The payload in hex (empty when incomplete).
+    pub hex: String,
+    /// What is missing, for an incomplete payload.
+    pub problem: Option<String>,
+    /// Start of the first piece heard, seconds.
+    #[wasm_bindgen(js_name = startSeconds)]
+    pub start_seconds: f64,
+    /// End of the last piece heard, seconds.
+    #[wasm_bindgen(js_name = endSeconds)]
+    pub end_seconds: f64,
+}
+
+impl From<Payload> for DecodedPayload {
+    fn from(p: Payload) -> Self {
+        let list = |v: &[usize]| v.iter().map(|&i| i as u32).collect();
+        DecodedPayload {
+            complete: p.complete,
+            framed: p.framed,
+            id: p.id,
+            pieces: p.pieces as u32,
+            parity: p.parity as u32,
+            received: p.received as u32,
+            missing: list(&p.missing),
+            recovered: list(&p.recovered),
+            text: p.text().map(str::to_string),
+            hex: p.hex(),
+            problem: p.problem(),
+            start_seconds: p.start_seconds,
+            end_seconds: p.end_seconds,
+            data: p.data,
+        }
+    }
+}
+
+fn convert_payloads(payloads: Vec<Payload>) -> Vec<DecodedPayload> {
+    payloads.into_iter().map(DecodedPayload::from).collect()
+}
+
+/// A framed payload being received: "piece `received` of `pieces + parity`".
+#[wasm_bindgen]
+#[derive(Debug, Clone, Copy)]
+pub struct LiveProgress {
+    /// Message id.
+    pub id: u16,
+    /// Pieces heard so far (data and parity).
+    pub received: u32,
+    /// Data pieces expected.
+    pub pieces: u32,
+    /// Parity pieces sent.
+    pub parity: u32,
+    /// Index (0-based) of the last piece heard.
+    #[wasm_bindgen(js_name = lastIndex)]
+    pub last_index: u32,
+}
+
+impl From<Progress> for LiveProgress {
+    fn from(p: Progress) -> Self {
+        LiveProgress {
+            id: p.id,
+            received: p.received as u32,
+            pieces: p.pieces as u32,
+            parity: p.parity as u32,
+            last_index: p.last_index as u32,
+        }
+    }
+}
+
 /// A decoded WAV file: its header facts and its messages.
 #[wasm_bindgen]
 #[derive(Debug, Clone)]
@@ -206,6 +358,7 @@ pub struct DecodedWav {
     /// Duration in seconds.
     pub seconds: f64,
     messages: Vec<DecodedMessage>,
+    payloads: Vec<DecodedPayload>,
 }
 
 #[wasm_bindgen]
@@ -214,6 +367,12 @@ impl DecodedWav {
     #[wasm_bindgen(getter)]
     pub fn messages(&self) -> Vec<DecodedMessage> {
         self.messages.clone()
+    }
+
+    /// The messages assembled into payloads (docs/framing.md), in order of their start.
+    #[wasm_bindgen(getter)]
+    pub fn payloads(&self) -> Vec<DecodedPayload> {
+        self.payloads.clone()
     }
 }
 
@@ -234,6 +393,7 @@ pub fn decode_wav(
         float: d.info.float,
         seconds: d.info.frames as f64 / rate as f64,
         messages: convert(d.messages),
+        payloads: convert_payloads(d.payloads),
     })
 }
 
@@ -279,6 +439,29 @@ impl LiveDecoder {
     /// Decode whatever is buffered (at the end of a stream).
     pub fn flush(&mut self) -> Vec<DecodedMessage> {
         convert(self.inner.flush())
+    }
+
+    /// Payloads finished since the last call: plain messages, framed payloads once complete or
+    /// rebuilt, and framed payloads given up as incomplete.
+    #[wasm_bindgen(js_name = takePayloads)]
+    pub fn take_payloads(&mut self) -> Vec<DecodedPayload> {
+        convert_payloads(self.inner.take_payloads())
+    }
+
+    /// At the end of a stream (after `flush`): the payloads not yet taken, and every framed
+    /// payload still open, as incomplete.
+    #[wasm_bindgen(js_name = finishPayloads)]
+    pub fn finish_payloads(&mut self) -> Vec<DecodedPayload> {
+        convert_payloads(self.inner.finish_payloads())
+    }
+
+    /// Framed payloads being received now.
+    pub fn progress(&self) -> Vec<LiveProgress> {
+        self.inner
+            .progress()
+            .into_iter()
+            .map(LiveProgress::from)
+            .collect()
     }
 
     /// Seconds of audio received so far.

@@ -371,7 +371,15 @@ fn decode_json_shape() {
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     let doc = json(&r);
     let keys: Vec<_> = doc.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 2, "{doc}");
+    assert_eq!(keys.len(), 3, "{doc}");
+    // The plain message is also the one complete payload (docs/framing.md).
+    let p = &doc["payloads"][0];
+    assert_eq!(p["text"], "Hello World");
+    assert_eq!(
+        (p["complete"].clone(), p["framed"].clone()),
+        (true.into(), false.into())
+    );
+    assert_eq!(p["pieces"], 1);
     let info = &doc["audio_info"];
     assert_eq!(info["channels"], 1);
     assert_eq!(info["sample_rate"], 48000);
@@ -486,6 +494,7 @@ fn long_payload_decodes_as_consecutive_messages() {
         &payload,
         &EncodeOptions {
             protocol: 2,
+            framing: fskhttp::Framing::None,
             ..Default::default()
         },
         SampleFormat::I16,
@@ -888,4 +897,60 @@ fn fixed_length_short_payload_comes_back_zero_padded_once() {
             .collect();
         assert_eq!(got, vec![hex(&want)], "protocol {proto}, fixed {fixed}");
     }
+}
+
+#[test]
+fn framed_payload_with_parity_decodes_to_one_payload() {
+    let text = "framed over the air, ".repeat(20); // 420 bytes
+    let enc = run(
+        &[
+            "encode",
+            "-p",
+            "2",
+            "--parity",
+            "2",
+            "--framing",
+            "auto",
+            "-o",
+            "-",
+            &text,
+        ],
+        None,
+    );
+    assert_eq!(code(&enc), 0, "{}", stderr(&enc));
+    let r = run(&["decode", "--json", "-"], Some(&enc.stdout));
+    assert_eq!(code(&r), 0, "{}", stderr(&r));
+    let doc = json(&r);
+    // 4 data pieces + 2 parity pieces, each a plain ggwave message.
+    assert_eq!(doc["messages"].as_array().unwrap().len(), 6);
+    let payloads = doc["payloads"].as_array().unwrap();
+    assert_eq!(payloads.len(), 1);
+    let p = &payloads[0];
+    assert_eq!(p["complete"], true);
+    assert_eq!(p["text"], text.as_str());
+    assert_eq!(p["hex"], hex(text.as_bytes()));
+    assert_eq!(p["pieces"], 4);
+    assert_eq!(p["missing"], serde_json::json!([]));
+    assert_eq!(p["recovered"], serde_json::json!([]));
+    // Plain output: the joined payload on one line.
+    let plain = run(&["decode", "-"], Some(&enc.stdout));
+    assert_eq!(String::from_utf8_lossy(&plain.stdout), format!("{text}\n"));
+}
+
+#[test]
+fn framing_options_are_checked() {
+    let bad = run(&["encode", "--framing", "maybe", "-o", "-", "x"], None);
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("framing"), "{}", stderr(&bad));
+    let bad = run(&["encode", "--parity", "9", "-o", "-", "x"], None);
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("parity"), "{}", stderr(&bad));
+    // framing=always frames a short payload too; plain decoding shows it unchanged.
+    let enc = run(&["encode", "--framing", "always", "-o", "-", "hi"], None);
+    assert_eq!(code(&enc), 0, "{}", stderr(&enc));
+    let r = run(&["decode", "--json", "-"], Some(&enc.stdout));
+    let doc = json(&r);
+    assert_eq!(doc["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["payloads"][0]["text"], "hi");
+    assert_eq!(doc["payloads"][0]["framed"], true);
 }

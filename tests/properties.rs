@@ -51,6 +51,7 @@ fn round_trip_every_protocol_random_payload_volume_rate() {
                 sample_rate: rate,
                 fixed_length,
                 dss,
+                ..Default::default()
             };
             let fits = p.max_hz() < f64::from(rate) * 0.45;
             let audio = match encode(&payload, &o) {

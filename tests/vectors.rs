@@ -28,6 +28,7 @@ fn encoding_is_byte_exact_at_48k() {
             sample_rate: 48000,
             fixed_length: v.fixed,
             dss: v.dss,
+            ..Default::default()
         };
         let fmt = if v.float {
             SampleFormat::F32

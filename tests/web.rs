@@ -21,9 +21,9 @@ fn lists_twelve_protocols() {
 #[wasm_bindgen_test]
 fn encode_matches_plan_and_codec() {
     let payload = b"hello wasm";
-    let plan = web::plan(payload.len() as u32, 1, 50, 48000, None, false).unwrap();
+    let plan = web::plan(payload.len() as u32, 1, 50, 48000, None, false, None, None).unwrap();
     assert_eq!(plan.transmissions, 1);
-    let samples = web::encode(payload, 1, 50, 48000, None, false).unwrap();
+    let samples = web::encode(payload, 1, 50, 48000, None, false, None, None).unwrap();
     assert_eq!(samples.len() as f64, (plan.seconds * 48000.0).round());
     // The binding is a thin shell: the very same samples as the codec.
     let native = fskhttp::encode(payload, &fskhttp::EncodeOptions::default()).unwrap();
@@ -33,7 +33,7 @@ fn encode_matches_plan_and_codec() {
 
 #[wasm_bindgen_test]
 fn encode_wav_writes_a_16_bit_or_float_wav() {
-    let wav = web::encode_wav(b"abc", 2, 30, 16000, None, false, false).unwrap();
+    let wav = web::encode_wav(b"abc", 2, 30, 16000, None, false, false, None, None).unwrap();
     assert_eq!(&wav[0..4], b"RIFF");
     assert_eq!(&wav[8..12], b"WAVE");
     assert_eq!(
@@ -41,17 +41,17 @@ fn encode_wav_writes_a_16_bit_or_float_wav() {
         16000
     );
     assert_eq!(u16::from_le_bytes([wav[34], wav[35]]), 16);
-    let f = web::encode_wav(b"abc", 2, 30, 16000, None, false, true).unwrap();
+    let f = web::encode_wav(b"abc", 2, 30, 16000, None, false, true, None, None).unwrap();
     assert_eq!(u16::from_le_bytes([f[34], f[35]]), 32);
 }
 
 #[wasm_bindgen_test]
 fn bad_options_are_errors_not_panics() {
-    assert!(web::encode(b"x", 12, 50, 48000, None, false).is_err());
-    assert!(web::encode(b"", 1, 50, 48000, None, false).is_err());
-    assert!(web::encode(b"x", 9, 50, 48000, None, false).is_err()); // mono-tone needs fixed length
-    assert!(web::encode(b"x", 4, 50, 16000, None, false).is_err()); // ultrasound above Nyquist
-    assert!(web::plan(0, 1, 50, 48000, None, false).is_err());
+    assert!(web::encode(b"x", 12, 50, 48000, None, false, None, None).is_err());
+    assert!(web::encode(b"", 1, 50, 48000, None, false, None, None).is_err());
+    assert!(web::encode(b"x", 9, 50, 48000, None, false, None, None).is_err()); // mono-tone needs fixed length
+    assert!(web::encode(b"x", 4, 50, 16000, None, false, None, None).is_err()); // ultrasound above Nyquist
+    assert!(web::plan(0, 1, 50, 48000, None, false, None, None).is_err());
     assert!(web::decode_wav(b"not a wav", None, false).is_err());
     assert!(LiveDecoder::new(48000, Some(0), false).is_err());
 }
@@ -66,7 +66,18 @@ fn decode_wav_round_trip() {
         (8, None),
         (10, Some(10u32)),
     ] {
-        let wav = web::encode_wav(b"round trip", protocol, 50, 48000, fixed, false, false).unwrap();
+        let wav = web::encode_wav(
+            b"round trip",
+            protocol,
+            50,
+            48000,
+            fixed,
+            false,
+            false,
+            None,
+            None,
+        )
+        .unwrap();
         let d = web::decode_wav(&wav, fixed, false).unwrap();
         assert_eq!(d.sample_rate, 48000);
         assert_eq!(d.channels, 1);
@@ -82,7 +93,7 @@ fn decode_wav_round_trip() {
 #[wasm_bindgen_test]
 fn binary_payloads_come_back_as_hex() {
     let bytes = [0u8, 0xff, 0x10, 0x80, 0x7f];
-    let samples = web::encode(&bytes, 1, 50, 44100, None, false).unwrap();
+    let samples = web::encode(&bytes, 1, 50, 44100, None, false, None, None).unwrap();
     let msgs = web::decode_samples(&samples, 44100, None, false).unwrap();
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].payload, bytes);
@@ -94,10 +105,10 @@ fn binary_payloads_come_back_as_hex() {
 fn live_decoder_reports_each_message_once_as_it_completes() {
     let rate = 44100;
     let mut audio = vec![0.0f32; rate as usize / 2];
-    audio.extend(web::encode(b"live one", 2, 50, rate, None, false).unwrap());
+    audio.extend(web::encode(b"live one", 2, 50, rate, None, false, None, None).unwrap());
     let end_first = audio.len() as f64 / rate as f64;
     audio.extend(vec![0.0f32; rate as usize]);
-    audio.extend(web::encode(b"live two", 1, 50, rate, None, false).unwrap());
+    audio.extend(web::encode(b"live two", 1, 50, rate, None, false, None, None).unwrap());
     audio.extend(vec![0.0f32; rate as usize]);
 
     let mut live = LiveDecoder::new(rate, None, false).unwrap();
@@ -127,4 +138,34 @@ fn live_decoder_reports_each_message_once_as_it_completes() {
         got[0].1,
         got[0].2
     );
+}
+
+#[wasm_bindgen_test]
+fn framed_payload_plan_and_live_progress() {
+    let text = "a framed payload heard piece by piece; ".repeat(8); // 312 bytes
+    let plan = web::plan(text.len() as u32, 2, 50, 48000, None, false, None, Some(1)).unwrap();
+    assert!(plan.framed);
+    assert_eq!(
+        (plan.data_pieces, plan.parity_pieces, plan.transmissions),
+        (3, 1, 4)
+    );
+    assert!(web::plan(10, 2, 50, 48000, None, false, Some("maybe".into()), None).is_err());
+    let mut audio = web::encode(text.as_bytes(), 2, 50, 48000, None, false, None, None).unwrap();
+    audio.extend(vec![0.0f32; 48000]);
+    let mut live = LiveDecoder::new(48000, None, false).unwrap();
+    let (mut most, mut done) = (0, Vec::new());
+    for chunk in audio.chunks(4096) {
+        live.push(chunk);
+        for p in live.progress() {
+            assert_eq!((p.pieces, p.parity), (3, 1));
+            most = most.max(p.received);
+        }
+        done.extend(live.take_payloads());
+    }
+    live.flush();
+    done.extend(live.finish_payloads());
+    assert_eq!(most, 2, "progress seen after the first and second pieces");
+    assert_eq!(done.len(), 1);
+    assert!(done[0].complete && done[0].framed);
+    assert_eq!(done[0].text.as_deref(), Some(text.as_str()));
 }

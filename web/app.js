@@ -49,6 +49,9 @@ function sendOptions() {
     fixed,
     dss: $('send-dss').checked,
     float: $('send-float').checked,
+    // docs/framing.md: long payloads go out as pieces with parity pieces that rebuild lost ones.
+    framing: $('send-framing').value,
+    parity: Number($('send-parity').value),
   };
 }
 
@@ -68,12 +71,16 @@ function updatePlan() {
     plan.textContent = `${fmtBytes(bytes.length)} is too much: at most ${MAX_PAYLOAD} bytes.`;
   } else {
     try {
-      const info = fsk.plan(bytes.length, o.protocol, o.volume, o.rate, o.fixed, o.dss);
+      const info = fsk.plan(bytes.length, o.protocol, o.volume, o.rate, o.fixed, o.dss, o.framing, o.parity);
       const tx = info.transmissions;
+      const pieces = info.framed
+        ? ` · ${info.dataPieces} ${info.dataPieces === 1 ? 'piece' : 'pieces'} + ${info.parityPieces} parity, ${fmtSeconds(info.seconds)} in total`
+        : tx > 1 ? ` · ${tx} transmissions` : '';
       plan.innerHTML =
         `<strong>${fmtBytes(bytes.length)}</strong> in <strong>${fmtSeconds(info.seconds)}</strong>` +
         ` · ${p.name}: ${p.bytesPerSecond.toFixed(1)} bytes/s, tones ${Math.round(p.minHz)}–${Math.round(p.maxHz)} Hz` +
-        (tx > 1 ? ` · ${tx} transmissions` : '');
+        pieces;
+      plan.dataset.transmissions = String(tx);
       info.free();
       ok = true;
     } catch (err) {
@@ -86,7 +93,7 @@ function updatePlan() {
 
 function encodeNow() {
   const o = sendOptions();
-  return fsk.encode(payload(), o.protocol, o.volume, o.rate, o.fixed, o.dss);
+  return fsk.encode(payload(), o.protocol, o.volume, o.rate, o.fixed, o.dss, o.framing, o.parity);
 }
 
 function audioContext() {
@@ -144,7 +151,7 @@ function download() {
   const o = sendOptions();
   let wav;
   try {
-    wav = fsk.encodeWav(payload(), o.protocol, o.volume, o.rate, o.fixed, o.dss, o.float);
+    wav = fsk.encodeWav(payload(), o.protocol, o.volume, o.rate, o.fixed, o.dss, o.float, o.framing, o.parity);
   } catch (err) {
     setStatus($('send-status'), String(err.message ?? err), 'error');
     return;
@@ -222,6 +229,44 @@ function messageItem(m, extra = '') {
   return li;
 }
 
+// A framed payload (docs/framing.md): joined, rebuilt, or incomplete with what is missing.
+function payloadItem(p) {
+  const li = document.createElement('li');
+  li.className = p.complete ? 'payload' : 'payload incomplete';
+  const body = document.createElement('div');
+  const isText = typeof p.text === 'string' && !/[\u0000-\u0008\u000e-\u001f]/.test(p.text);
+  body.className = isText ? 'body text' : 'body hex';
+  body.textContent = p.complete ? (isText ? p.text : p.hex) : `Incomplete: ${p.problem}`;
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  const badge = document.createElement('span');
+  badge.className = 'badge';
+  badge.textContent = p.complete ? (p.recovered.length ? 'rebuilt' : 'complete') : 'incomplete';
+  const rebuilt = p.recovered.length
+    ? ` · piece${p.recovered.length > 1 ? 's' : ''} ${p.recovered.map((i) => i + 1).join(', ')} rebuilt from parity`
+    : '';
+  meta.append(badge, `${fmtSeconds(p.startSeconds)} – ${fmtSeconds(p.endSeconds)} · ${p.pieces} ${p.pieces === 1 ? 'piece' : 'pieces'}${p.complete ? ` · ${fmtBytes(p.data.length)}` : ''}${rebuilt}`);
+  li.append(body, meta);
+  if (p.complete) {
+    const copy = document.createElement('button');
+    copy.type = 'button';
+    copy.className = 'copy small';
+    copy.textContent = 'Copy';
+    copy.addEventListener('click', () => copyText(body.textContent, copy));
+    li.append(copy);
+  }
+  li.dataset.complete = String(p.complete);
+  li.dataset.recovered = p.recovered.join(',');
+  li.dataset.missing = p.missing.join(',');
+  return li;
+}
+
+// A transmission that is a piece of a framed payload: version byte 0xF5, index and count in the
+// header (docs/framing.md). Shown as progress, not as a message.
+function isPiece(m) {
+  return m.payload.length > 13 && m.payload[0] === 0xf5;
+}
+
 function receiverOptions() {
   return {
     fixedLength: $('recv-fixed-on').checked ? Number($('recv-fixed').value) : undefined,
@@ -248,12 +293,18 @@ async function decodeFile(file) {
     setStatus(status, `${file.name}: ${result.message}`, 'error');
     return;
   }
-  const { info, messages, ms } = result;
+  const { info, messages, payloads, ms } = result;
   const fmt = `${info.sampleRate} Hz · ${info.float ? `${info.bitsPerSample}-bit float` : `${info.bitsPerSample}-bit`} · ${info.channels} ch · ${fmtSeconds(info.seconds)}`;
   const found = messages.length === 0 ? 'no message found' : messages.length === 1 ? '1 message' : `${messages.length} messages`;
   setStatus(status, `${file.name}: ${fmt} — ${found}, decoded in ${Math.round(ms)} ms`, messages.length ? 'ok' : '');
   status.dataset.ms = String(ms);
-  for (const m of messages) list.append(messageItem(m));
+  // Plain messages as they are; the pieces of a framed payload as the payload they make up.
+  const framed = payloads.filter((q) => q.framed);
+  const inFramed = (m) => isPiece(m) && framed.some((q) => m.startSeconds >= q.startSeconds - 0.01 && m.endSeconds <= q.endSeconds + 0.01);
+  const items = messages.filter((m) => !inFramed(m)).map((m) => [m.startSeconds, messageItem(m)]);
+  for (const p of framed) items.push([p.startSeconds, payloadItem(p)]);
+  items.sort((a, b) => a[0] - b[0]);
+  for (const [, li] of items) list.append(li);
 }
 
 // ---- Listen -----------------------------------------------------------------------------------
@@ -348,7 +399,32 @@ function showLevel(peak, rms) {
 // Receiver load: processing time over audio time, over the last few seconds.
 const load = { ms: 0, audio: 0, lastElapsed: 0, maxMs: 0 };
 
-function liveMessages({ messages, elapsed, ms }) {
+function liveProgress(progress) {
+  const el = $('listen-progress');
+  if (!progress || progress.length === 0) {
+    el.hidden = true;
+    el.textContent = '';
+    return;
+  }
+  el.hidden = false;
+  el.textContent = progress
+    .map((g) => `Receiving a long payload: piece ${g.received} of ${g.pieces + g.parity} (${g.pieces} data + ${g.parity} parity)`)
+    .join(' · ');
+}
+
+function livePayloads(payloads) {
+  for (const p of payloads ?? []) {
+    if (!p.framed) continue; // plain messages are shown as messages
+    $('listen-messages').prepend(payloadItem(p));
+    setStatus($('listen-status'), p.complete
+      ? (p.recovered.length ? 'Received a long payload, rebuilt from parity. Still listening…' : 'Received a long payload. Still listening…')
+      : `A long payload is incomplete: ${p.problem}`, p.complete ? 'ok' : 'error');
+  }
+}
+
+function liveMessages({ messages, payloads, progress, elapsed, ms }) {
+  liveProgress(progress);
+  livePayloads(payloads);
   if (mic) {
     load.ms += ms;
     load.audio += Math.max(0, elapsed - load.lastElapsed);
@@ -368,6 +444,7 @@ function liveMessages({ messages, elapsed, ms }) {
   // The stream's "elapsed" second corresponds to (about) now minus the audio queued since.
   const lag = Math.max(0, streamSeconds - elapsed);
   for (const m of messages) {
+    if (isPiece(m)) continue; // shown as progress, then as the payload
     // Audio received after the transmission's end, plus the time the receiver took.
     const delay = elapsed - m.endSeconds + ms / 1000;
     const t1 = now - lag - (elapsed - m.endSeconds);
@@ -377,7 +454,7 @@ function liveMessages({ messages, elapsed, ms }) {
     li.dataset.delay = String(delay);
     $('listen-messages').prepend(li);
   }
-  if (messages.length) {
+  if (messages.some((m) => !isPiece(m))) {
     setStatus($('listen-status'), `Received ${messages.length === 1 ? 'a message' : `${messages.length} messages`}. Still listening…`, 'ok');
   }
 }
@@ -433,7 +510,7 @@ async function main() {
   select.value = '1';
   $('version').textContent = fsk.version();
 
-  for (const id of ['text', 'protocol', 'volume', 'rate', 'send-fixed-on', 'send-fixed', 'send-dss']) {
+  for (const id of ['text', 'protocol', 'volume', 'rate', 'send-fixed-on', 'send-fixed', 'send-dss', 'send-framing', 'send-parity']) {
     $(id).addEventListener('input', updatePlan);
   }
   $('protocol').addEventListener('change', () => {

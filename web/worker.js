@@ -22,6 +22,34 @@ function plain(list) {
   return out;
 }
 
+function plainPayloads(list) {
+  const out = list.map((p) => ({
+    data: p.data,
+    complete: p.complete,
+    framed: p.framed,
+    id: p.id,
+    pieces: p.pieces,
+    parity: p.parity,
+    received: p.received,
+    missing: Array.from(p.missing),
+    recovered: Array.from(p.recovered),
+    text: p.text,
+    hex: p.hex,
+    problem: p.problem,
+    startSeconds: p.startSeconds,
+    endSeconds: p.endSeconds,
+  }));
+  for (const p of list) p.free();
+  return out;
+}
+
+function progressOf(decoder) {
+  const list = decoder.progress();
+  const out = list.map((g) => ({ id: g.id, received: g.received, pieces: g.pieces, parity: g.parity }));
+  for (const g of list) g.free();
+  return out;
+}
+
 // Chunks that arrive while the receiver is busy are pushed together, so a slow receiver falls
 // behind by whole pushes instead of piling up messages.
 function drain() {
@@ -39,7 +67,14 @@ function drain() {
   const found = live.push(all);
   const ms = performance.now() - t0;
   const elapsed = live.elapsedSeconds;
-  postMessage({ type: 'live', messages: plain(found), elapsed, ms });
+  postMessage({
+    type: 'live',
+    messages: plain(found),
+    payloads: plainPayloads(live.takePayloads()),
+    progress: progressOf(live),
+    elapsed,
+    ms,
+  });
 }
 
 onmessage = async (e) => {
@@ -57,8 +92,9 @@ onmessage = async (e) => {
         seconds: d.seconds,
       };
       const messages = plain(d.messages);
+      const payloads = plainPayloads(d.payloads);
       d.free();
-      postMessage({ type: 'decoded', id: m.id, info, messages, ms: performance.now() - t0 });
+      postMessage({ type: 'decoded', id: m.id, info, messages, payloads, ms: performance.now() - t0 });
     } else if (m.type === 'live-start') {
       if (live) live.free();
       pending = [];
@@ -77,7 +113,14 @@ onmessage = async (e) => {
       drain();
       if (live) {
         const found = live.flush();
-        postMessage({ type: 'live', messages: plain(found), elapsed: live.elapsedSeconds, ms: 0 });
+        postMessage({
+          type: 'live',
+          messages: plain(found),
+          payloads: plainPayloads(live.finishPayloads()),
+          progress: [],
+          elapsed: live.elapsedSeconds,
+          ms: 0,
+        });
         live.free();
         live = null;
       }

@@ -30,8 +30,8 @@ fi
 wasmtime="$(wasmtime_bin)"
 invoke() { timeout 120 "$wasmtime" run --invoke "$1" "$wasm"; }
 invoke 'protocols()' | grep -q '{id: 11, name: "\[MT\] Fastest", slug: "mt-fastest"'
-[ "$(invoke 'encode([], {protocol: 1, volume: 50, sample-rate: 48000, fixed-length: none, dss: false}, pcm16)')" = 'err(empty-payload)' ]
-[ "$(invoke 'plan(11, {protocol: 12, volume: 50, sample-rate: 48000, fixed-length: none, dss: false})')" = 'err(unknown-protocol(12))' ]
+[ "$(invoke 'encode([], {protocol: 1, volume: 50, sample-rate: 48000, fixed-length: none, dss: false, framing: auto, parity: 1}, pcm16)')" = 'err(empty-payload)' ]
+[ "$(invoke 'plan(11, {protocol: 12, volume: 50, sample-rate: 48000, fixed-length: none, dss: false, framing: auto, parity: 1})')" = 'err(unknown-protocol(12))' ]
 invoke 'decode([1, 2, 3], {fixed-length: none, dss: false, limits: none})' | grep -q '^err(bad-wav("'
 
 # A component that imports fsk:codec/codec, composed with the codec and run by wasmtime.

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! fsk encode [--protocol ID] [--volume V] [--sample-rate HZ] [--fixed-length N] [--dss]
+//!            [--parity K] [--framing auto|always|none]
 //!            [--format i16|f32] [--hex HEX | TEXT] --output FILE.wav
 //! fsk decode [--fixed-length N] [--dss] [--json] FILE.wav|-
 //! ```
@@ -13,8 +14,8 @@
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use fskhttp::{
-    decode_wav, encode_wav, DecodeError, DecodeOptions, Decoded, EncodeOptions, Protocol,
-    SampleFormat,
+    decode_wav, encode_wav, DecodeError, DecodeOptions, Decoded, EncodeOptions, Framing, Payload,
+    Protocol, SampleFormat,
 };
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -49,6 +50,13 @@ enum Command {
         /// XOR the payload with ggwave's DSS sequence.
         #[arg(long, short = 'd')]
         dss: bool,
+        /// Parity pieces of a framed payload (0-8): any that many lost transmissions are rebuilt.
+        #[arg(long, default_value_t = fskhttp::framing::DEFAULT_PARITY)]
+        parity: u8,
+        /// Framing (docs/framing.md): auto (payloads over one transmission), always, or none
+        /// (plain consecutive transmissions).
+        #[arg(long, default_value = "auto", value_parser = parse_framing)]
+        framing: Framing,
         /// Sample format of the WAV.
         #[arg(long, default_value = "i16", value_parser = parse_format)]
         format: SampleFormat,
@@ -87,6 +95,10 @@ fn parse_protocol(s: &str) -> Result<&'static Protocol, String> {
 
 fn parse_format(s: &str) -> Result<SampleFormat, String> {
     SampleFormat::parse(s).ok_or_else(|| format!("unknown format '{s}' (i16 or f32)"))
+}
+
+fn parse_framing(s: &str) -> Result<Framing, String> {
+    Framing::parse(s).ok_or_else(|| format!("unknown framing '{s}' (auto, always or none)"))
 }
 
 fn parse_hex(s: &str) -> Result<Hex, String> {
@@ -173,15 +185,47 @@ fn decode(options: DecodeOptions, json: bool, file: &str) -> Result<(), Failure>
     let _ = if json {
         writeln!(out, "{}", decoded_json(&decoded))
     } else {
-        decoded.messages.iter().try_for_each(|m| match m.text() {
-            Some(t) => writeln!(out, "{t}"),
-            None => writeln!(out, "{}", m.hex()),
-        })
+        // One line a payload: a plain message as it was, a framed payload joined. An incomplete
+        // payload is never printed; stderr says what is missing.
+        decoded
+            .payloads
+            .iter()
+            .try_for_each(|p| match (p.complete, p.text()) {
+                (true, Some(t)) => writeln!(out, "{t}"),
+                (true, None) => writeln!(out, "{}", p.hex()),
+                (false, _) => {
+                    eprintln!(
+                        "fsk: incomplete payload (id {}): {}",
+                        p.id.unwrap_or(0),
+                        p.problem().unwrap_or_default()
+                    );
+                    Ok(())
+                }
+            })
     };
     Ok(())
 }
 
-/// `decode --json`: audio info and every message.
+/// One payload in `decode --json`.
+fn payload_json(p: &Payload) -> serde_json::Value {
+    serde_json::json!({
+        "hex": p.complete.then(|| p.hex()),
+        "text": p.text(),
+        "complete": p.complete,
+        "pieces": p.pieces,
+        "missing": p.missing,
+        "recovered": p.recovered,
+        "framed": p.framed,
+        "id": p.id,
+        "parity": p.parity,
+        "received": p.received,
+        "length": p.len,
+        "start_seconds": p.start_seconds,
+        "end_seconds": p.end_seconds,
+    })
+}
+
+/// `decode --json`: audio info, every message and every payload.
 fn decoded_json(decoded: &Decoded) -> serde_json::Value {
     let i = decoded.info;
     let messages: Vec<_> = decoded
@@ -207,6 +251,7 @@ fn decoded_json(decoded: &Decoded) -> serde_json::Value {
             "duration_seconds": i.duration_seconds(),
         },
         "messages": messages,
+        "payloads": decoded.payloads.iter().map(payload_json).collect::<Vec<_>>(),
     })
 }
 
@@ -218,6 +263,8 @@ fn run(command: Command) -> Result<(), Failure> {
             sample_rate,
             fixed_length,
             dss,
+            parity,
+            framing,
             format,
             hex,
             output,
@@ -229,6 +276,8 @@ fn run(command: Command) -> Result<(), Failure> {
                 sample_rate,
                 fixed_length,
                 dss,
+                framing,
+                parity,
             };
             let payload = hex.map(|h| h.0).or(text.map(String::into_bytes));
             encode(options, format, payload, &output)

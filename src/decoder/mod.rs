@@ -155,8 +155,21 @@ impl From<LimitError> for DecodeError {
 pub struct Decoded {
     /// Header facts of the input.
     pub info: AudioInfo,
-    /// Messages in order of their start.
+    /// Messages (transmissions) in order of their start.
     pub messages: Vec<Message>,
+    /// What the messages carry, assembled (docs/framing.md): a plain message is one complete
+    /// payload; the pieces of a framed payload are joined (lost ones rebuilt from parity) into one
+    /// payload, `complete` only when every byte is there and its CRC-32 matches.
+    pub payloads: Vec<crate::framing::Payload>,
+}
+
+/// Assemble decoded messages into payloads (see [`Decoded::payloads`]).
+pub fn payloads(messages: &[Message]) -> Vec<crate::framing::Payload> {
+    crate::framing::assemble(
+        messages
+            .iter()
+            .map(|m| (m.payload.as_slice(), m.start_seconds, m.end_seconds)),
+    )
 }
 
 fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
@@ -251,6 +264,7 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
     }
     Ok(Decoded {
         info: audio.info,
+        payloads: payloads(&messages),
         messages,
     })
 }

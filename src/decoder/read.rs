@@ -78,7 +78,7 @@ pub enum Reading {
 
 /// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
 fn carry_over(p: &Protocol, before: &[f32], after: &[f32]) -> f32 {
-    let mut r: Vec<f32> = crate::frame::marker_bins(false)
+    let mut r: Vec<f32> = crate::frame::marker_bins(crate::frame::Marker::Start)
         .iter()
         .filter_map(|&b| {
             let k = p.freq_start + b;

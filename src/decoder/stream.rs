@@ -1,7 +1,10 @@
 //! Live decoding: feed chunks of any size as they arrive (microphone, network); messages are
-//! reported once, as soon as their transmission is complete.
+//! reported once, as soon as their transmission is complete. Framed payloads (docs/framing.md)
+//! are assembled across the window: only the pieces' bytes are kept, never the audio of a whole
+//! long payload.
 
 use super::{check_options, decode_samples, DecodeError, DecodeOptions, Message};
+use crate::framing::{Assembler, Payload, Progress};
 
 /// Longest window kept, in seconds: the longest transmission (protocol 6, 140 bytes, 38.9 s) plus
 /// margin.
@@ -19,7 +22,14 @@ pub struct StreamDecoder {
     new_samples: usize,
     /// Absolute start times and payloads of messages already reported.
     reported: Vec<(f64, Vec<u8>)>,
+    /// Framed payloads being assembled.
+    assembler: Assembler,
+    /// Payloads finished (complete, or given up) and not yet taken.
+    payloads: Vec<Payload>,
 }
+
+/// Most finished payloads kept for [`StreamDecoder::take_payloads`] (the oldest are dropped).
+const MAX_QUEUED_PAYLOADS: usize = 64;
 
 impl StreamDecoder {
     /// A receiver for mono samples at `sample_rate` Hz.
@@ -34,6 +44,8 @@ impl StreamDecoder {
             origin: 0.0,
             new_samples: 0,
             reported: Vec::new(),
+            assembler: Assembler::new(),
+            payloads: Vec::new(),
         })
     }
 
@@ -58,6 +70,33 @@ impl StreamDecoder {
         self.run()
     }
 
+    /// Payloads finished since the last call: plain messages, framed payloads once complete (or
+    /// rebuilt), and framed payloads given up as incomplete once their last piece is overdue.
+    pub fn take_payloads(&mut self) -> Vec<Payload> {
+        std::mem::take(&mut self.payloads)
+    }
+
+    /// Framed payloads being assembled now ("piece 3 of 7").
+    pub fn progress(&self) -> Vec<Progress> {
+        self.assembler.progress()
+    }
+
+    /// End of the stream: [`StreamDecoder::take_payloads`] plus every payload still open, as
+    /// incomplete. Call after [`StreamDecoder::flush`].
+    pub fn finish_payloads(&mut self) -> Vec<Payload> {
+        let mut out = self.take_payloads();
+        out.extend(self.assembler.finish());
+        out
+    }
+
+    fn queue(&mut self, p: Vec<Payload>) {
+        self.payloads.extend(p);
+        if self.payloads.len() > MAX_QUEUED_PAYLOADS {
+            let extra = self.payloads.len() - MAX_QUEUED_PAYLOADS;
+            self.payloads.drain(..extra);
+        }
+    }
+
     fn run(&mut self) -> Vec<Message> {
         self.new_samples = 0;
         let found = decode_samples(&self.buffer, self.rate, &self.opts).unwrap_or_default();
@@ -73,6 +112,10 @@ impl StreamDecoder {
                 .any(|(t, p)| (t - m.start_seconds).abs() < 0.2 && *p == m.payload);
             if !dup {
                 self.reported.push((m.start_seconds, m.payload.clone()));
+                let done = self
+                    .assembler
+                    .push(&m.payload, m.start_seconds, m.end_seconds);
+                self.queue(done);
                 out.push(m.clone());
             }
             keep_from = keep_from.max(end);
@@ -87,6 +130,8 @@ impl StreamDecoder {
         }
         let horizon = self.origin - WINDOW_SECONDS;
         self.reported.retain(|(t, _)| *t >= horizon);
+        let expired = self.assembler.expire(self.elapsed_seconds());
+        self.queue(expired);
         out
     }
 }

@@ -7,6 +7,7 @@ use super::params::Params;
 use super::response::json_response;
 use super::Context;
 use crate::decoder::{decode_wav, DecodeError, DecodeOptions, Decoded};
+use crate::framing::Payload;
 use crate::limits::LimitError;
 use crate::wav::WavError;
 use base64::Engine;
@@ -72,14 +73,54 @@ pub fn run(wav: &[u8], opts: &DecodeOptions) -> Result<Decoded, ApiError> {
     decode_wav(wav, opts).map_err(map_error)
 }
 
-/// The JSON answer: the old service's fields plus `messages`.
+fn round(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+/// One entry of `payloads[]` (docs/framing.md): an incomplete payload has no data.
+pub fn payload_json(p: &Payload) -> Value {
+    json!({
+        "data_base64": p
+            .complete
+            .then(|| base64::engine::general_purpose::STANDARD.encode(&p.data)),
+        "text": p.text(),
+        "length": p.len,
+        "complete": p.complete,
+        "framed": p.framed,
+        "id": p.id,
+        "pieces": p.pieces,
+        "parity": p.parity,
+        "received": p.received,
+        "missing": p.missing,
+        "recovered": p.recovered,
+        "problem": p.problem(),
+        "start_seconds": round(p.start_seconds),
+        "end_seconds": round(p.end_seconds),
+    })
+}
+
+/// The JSON answer: the old service's fields plus `messages` and `payloads`. `decoded_text`
+/// joins the complete payloads only, and `success` is false when any payload is incomplete;
+/// `incomplete` then says which and what is missing.
 pub fn response_json(d: &Decoded, seconds: f64) -> Value {
     let mut text = Vec::new();
-    for m in &d.messages {
-        text.extend_from_slice(&m.payload);
+    for p in d.payloads.iter().filter(|p| p.complete) {
+        text.extend_from_slice(&p.data);
     }
+    let incomplete: Vec<String> = d
+        .payloads
+        .iter()
+        .filter(|p| !p.complete)
+        .map(|p| {
+            format!(
+                "payload id {} ({} bytes): {}",
+                p.id.unwrap_or(0),
+                p.len,
+                p.problem().unwrap_or_default()
+            )
+        })
+        .collect();
     let decoded_text = String::from_utf8_lossy(&text).into_owned();
-    let round = |v: f64| (v * 1e6).round() / 1e6;
     let messages: Vec<Value> = d
         .messages
         .iter()
@@ -107,8 +148,10 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
         "message_length": decoded_text.chars().count(),
         "processing_thread": "wasm-instance",
         "processing_time_seconds": round(seconds),
-        "success": true,
+        "success": incomplete.is_empty(),
         "messages": messages,
+        "payloads": d.payloads.iter().map(payload_json).collect::<Vec<_>>(),
+        "incomplete": incomplete,
     })
 }
 

@@ -35,6 +35,21 @@ pub struct Encoded {
     pub transmissions: usize,
     /// Duration in seconds.
     pub seconds: f64,
+    /// The framing layout when the payload was framed (docs/framing.md).
+    pub framed: Option<crate::framing::Layout>,
+}
+
+impl Encoded {
+    /// Response headers describing the framing: `x-fsk-framed` (`true`/`false`), and for a
+    /// framed payload `x-fsk-data-pieces` and `x-fsk-parity-pieces`.
+    pub fn framing_headers(&self) -> Vec<(&'static str, String)> {
+        let mut h = vec![("x-fsk-framed", self.framed.is_some().to_string())];
+        if let Some(l) = self.framed {
+            h.push(("x-fsk-data-pieces", l.data.to_string()));
+            h.push(("x-fsk-parity-pieces", l.parity.to_string()));
+        }
+        h
+    }
 }
 
 /// Parameter names: the long ones of `POST /encode`.
@@ -47,7 +62,8 @@ pub const LONG: Names = Names {
     dss: "dss",
 };
 
-/// Parameter names: ggwave-to-file's web service (`GET /encode`).
+/// Parameter names: ggwave-to-file's web service (`GET /encode`). `parity` and `framing` (not
+/// ggwave-to-file parameters) keep their long names on both interfaces.
 pub const SHORT: Names = Names {
     text: "m",
     protocol: "p",
@@ -56,6 +72,11 @@ pub const SHORT: Names = Names {
     fixed_length: "l",
     dss: "d",
 };
+
+/// Parameter name of the parity piece count (docs/framing.md).
+pub const PARITY: &str = "parity";
+/// Parameter name of the framing mode: `auto`, `always` or `none`.
+pub const FRAMING: &str = "framing";
 
 /// The names under which a parameter set carries each option.
 #[derive(Debug, Clone, Copy)]
@@ -166,6 +187,17 @@ pub fn parse(p: &Params, names: Names, cfg: &Config) -> Result<EncodeRequest, Ap
     if let Some(d) = p.boolean(names.dss)? {
         o.dss = d;
     }
+    if let Some(v) = p.integer(PARITY)? {
+        o.parity = fit(PARITY, v, &(0..=crate::framing::MAX_PARITY))?;
+    }
+    if let Some(f) = p.string(FRAMING)? {
+        o.framing = crate::framing::Framing::parse(&f).ok_or_else(|| {
+            ApiError::unprocessable(
+                "Invalid parameter",
+                format!("`framing` is {f:?}; use auto, always or none"),
+            )
+        })?;
+    }
     o.validate().map_err(map_error)?;
     let format = match p.string("format")? {
         None => SampleFormat::I16,
@@ -236,6 +268,7 @@ pub fn run(req: &EncodeRequest, cfg: &Config) -> Result<Encoded, ApiError> {
         wav,
         transmissions: pl.transmissions,
         seconds: pl.seconds,
+        framed: pl.framed,
     })
 }
 
@@ -293,8 +326,8 @@ pub(crate) fn handle_get(
 
 /// The WAV with `x-fsk-*` headers describing it.
 fn encoded_response(er: &EncodeRequest, ctx: &Context) -> Result<Response<Vec<u8>>, ApiError> {
-    let out = run(er, ctx.config)?;
-    let mut r = response(StatusCode::OK, "audio/wav", out.wav);
+    let mut out = run(er, ctx.config)?;
+    let mut r = response(StatusCode::OK, "audio/wav", std::mem::take(&mut out.wav));
     let p = crate::Protocol::by_id(er.options.protocol);
     let h = r.headers_mut();
     h.insert(
@@ -310,5 +343,8 @@ fn encoded_response(er: &EncodeRequest, ctx: &Context) -> Result<Response<Vec<u8
     h.insert("x-fsk-message-count", num(out.transmissions.to_string()));
     h.insert("x-fsk-payload-bytes", num(er.payload.len().to_string()));
     h.insert("x-fsk-sample-rate", num(er.options.sample_rate.to_string()));
+    for (name, v) in out.framing_headers() {
+        h.insert(name, num(v));
+    }
     Ok(r)
 }

@@ -189,7 +189,8 @@ fn long_text_is_several_transmissions_and_newlines_are_kept() {
         body.as_bytes(),
     ));
     assert_eq!(r.status(), 200);
-    assert_eq!(header(&r, "x-fsk-message-count"), "2");
+    // Framed by default: two data pieces and one parity piece.
+    assert_eq!(header(&r, "x-fsk-message-count"), "3");
     assert_eq!(header(&r, "x-fsk-payload-bytes"), "180");
     assert_eq!(r.body(), &wav(text.as_bytes(), EncodeOptions::default()));
 }
@@ -897,4 +898,140 @@ fn random_requests_never_fail_server_side() {
     for status in [200, 400, 404, 405, 415, 422] {
         assert!(seen.contains_key(&status), "no {status} in {seen:?}");
     }
+}
+
+/// A framed WAV (protocol 2, `parity` parity pieces) with the transmissions in `lost` cut out.
+fn framed_wav_without(payload: &[u8], parity: u8, lost: &[usize]) -> Vec<u8> {
+    let o = EncodeOptions {
+        protocol: 2,
+        parity,
+        ..EncodeOptions::default()
+    };
+    let audio = crate::encode_48k(payload, &o).unwrap();
+    let layout = crate::plan(payload.len(), &o).unwrap().framed.unwrap();
+    let (mut at, mut kept) = (0usize, Vec::new());
+    for i in 0..layout.pieces() {
+        let n = crate::frame::transmission_frames(
+            &crate::PROTOCOLS[2],
+            layout.piece_len(i),
+            crate::frame::Mode::Variable,
+        ) * crate::protocol::FRAME;
+        if !lost.contains(&i) {
+            kept.extend_from_slice(&audio[at..at + n]);
+        }
+        at += n;
+        kept.extend_from_slice(&audio[at..(at + crate::encoder::GAP_SAMPLES).min(audio.len())]);
+        at += crate::encoder::GAP_SAMPLES;
+    }
+    crate::write_wav(&kept, 48000, SampleFormat::I16)
+}
+
+#[test]
+fn encode_takes_parity_and_framing_everywhere() {
+    let text = "x".repeat(300); // 3 data pieces of 100 bytes
+    let json = serde_json::json!({ "text": text, "parity": 2 }).to_string();
+    let j = call(req(
+        "POST",
+        "/encode",
+        Some("application/json"),
+        json.as_bytes(),
+    ));
+    assert_eq!(j.status(), 200);
+    assert_eq!(header(&j, "x-fsk-message-count"), "5");
+    assert_eq!(header(&j, "x-fsk-framed"), "true");
+    assert_eq!(header(&j, "x-fsk-data-pieces"), "3");
+    assert_eq!(header(&j, "x-fsk-parity-pieces"), "2");
+    let form = format!("text={text}&parity=2&framing=auto");
+    let f = call(req(
+        "POST",
+        "/encode",
+        Some("application/x-www-form-urlencoded"),
+        form.as_bytes(),
+    ));
+    assert_eq!(f.body(), j.body());
+    let q = call(req("GET", &format!("/encode?m={text}&parity=2"), None, b""));
+    assert_eq!(q.body(), j.body());
+    // framing=none: today's plain split; always: a short text framed too.
+    let none = call(req(
+        "POST",
+        "/encode?framing=none",
+        Some("text/plain"),
+        text.as_bytes(),
+    ));
+    assert_eq!(header(&none, "x-fsk-message-count"), "3");
+    assert_eq!(header(&none, "x-fsk-framed"), "false");
+    let always = call(req(
+        "GET",
+        "/encode?m=hi&framing=always&parity=0",
+        None,
+        b"",
+    ));
+    assert_eq!(header(&always, "x-fsk-message-count"), "1");
+    assert_eq!(header(&always, "x-fsk-framed"), "true");
+    // A short text with auto is unchanged byte for byte.
+    let short = call(req("GET", "/encode?m=hi&parity=3", None, b""));
+    assert_eq!(short.body(), &wav(b"hi", EncodeOptions::default()));
+    assert_eq!(header(&short, "x-fsk-framed"), "false");
+}
+
+#[test]
+fn encode_refuses_bad_parity_and_framing() {
+    for (uri, detail) in [
+        ("/encode?m=hi&parity=9", "`parity` is 9, outside 0-8"),
+        ("/encode?m=hi&parity=-1", "`parity` is -1, outside 0-8"),
+        ("/encode?m=hi&framing=sometimes", "use auto, always or none"),
+        (
+            "/encode?m=hi&l=8&framing=always",
+            "framing needs transmissions",
+        ),
+    ] {
+        let r = call(req("GET", uri, None, b""));
+        assert_eq!(r.status(), 422, "{uri}");
+        let v = json_of(&r);
+        assert_eq!(v["error"], "Invalid parameter", "{uri}");
+        assert!(v["detail"].as_str().unwrap().contains(detail), "{uri}: {v}");
+    }
+}
+
+#[test]
+fn decode_rebuilds_a_lost_piece_and_never_presents_an_incomplete_payload() {
+    let text = "data over sound, framed: ".repeat(20); // 500 bytes, 4 data pieces
+    let one = call(req(
+        "POST",
+        "/decode",
+        Some("audio/wav"),
+        &framed_wav_without(text.as_bytes(), 1, &[2]),
+    ));
+    assert_eq!(one.status(), 200);
+    let v = json_of(&one);
+    assert_eq!(v["success"], true);
+    assert_eq!(v["decoded_text"], text.as_str());
+    assert_eq!(v["messages"].as_array().unwrap().len(), 4);
+    let p = &v["payloads"][0];
+    assert_eq!(p["complete"], true);
+    assert_eq!(p["pieces"], 4);
+    assert_eq!(p["recovered"], serde_json::json!([2]));
+    assert_eq!(p["missing"], serde_json::json!([]));
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    assert_eq!(p["data_base64"], b64.as_str());
+    assert_eq!(v["incomplete"], serde_json::json!([]));
+
+    let two = call(req(
+        "POST",
+        "/decode",
+        Some("audio/wav"),
+        &framed_wav_without(text.as_bytes(), 1, &[1, 3]),
+    ));
+    let v = json_of(&two);
+    assert_eq!(v["success"], false);
+    assert_eq!(v["decoded_text"], "");
+    assert_eq!(v["message_length"], 0);
+    let p = &v["payloads"][0];
+    assert_eq!(p["complete"], false);
+    assert_eq!(p["missing"], serde_json::json!([1, 3]));
+    assert_eq!(p["data_base64"], Value::Null);
+    assert_eq!(p["text"], Value::Null);
+    let why = v["incomplete"][0].as_str().unwrap();
+    assert!(why.contains("indices 1, 3"), "{why}");
 }

@@ -222,6 +222,22 @@ test('a WAV dropped on the drop zone is decoded', async () => {
   assert.match(await page.textContent('#decode-status'), /^dropped\.wav: 48000 Hz/);
 });
 
+test('a long text is framed: the plan shows pieces and total time, the decoded file one payload', async () => {
+  await setProtocol(2);
+  const text = 'framed in the browser, '.repeat(18); // 414 bytes: 4 data pieces + 1 parity
+  await page.fill('#text', text);
+  await page.waitForFunction(() => /4 pieces \+ 1 parity, [\d.]+ s in total/.test(document.getElementById('plan').textContent), null, { timeout: 10_000 });
+  assert.equal(await page.getAttribute('#plan', 'data-transmissions'), '5');
+  const dl = await downloadWav();
+  const got = await decodeInPage(dl.file);
+  // The five transmissions are shown as the one payload they make up.
+  assert.equal(got.messages.length, 1, JSON.stringify(got.messages));
+  assert.equal(got.messages[0].body, text);
+  assert.match(got.messages[0].meta, /4 pieces/);
+  assert.equal(await page.getAttribute('#decode-messages li', 'data-complete'), 'true');
+  await page.fill('#text', 'short');
+});
+
 test('a file that is not a WAV gets a clear error', async () => {
   const file = path.join(work, 'notes.wav');
   writeFileSync(file, 'these are not samples');
@@ -337,6 +353,30 @@ test('listens to a fake microphone through the AudioWorklet and decodes live', a
     await p.locator('#listen').screenshot({ path: path.join(SCREENSHOTS, 'listen.png') });
     await p.click('#listen-stop');
     assert.equal(await p.textContent('#listen-status'), 'Stopped.');
+    assert.deepEqual(errors.map(String), []);
+  } finally {
+    await close();
+  }
+});
+
+test('the live receiver shows piece-by-piece progress, then the framed payload', async () => {
+  const text = 'heard piece by piece from the fake mic; '.repeat(8); // 320 bytes: 3 data + 1 parity
+  const mic = cliWav('fake-mic-framed', ['-p', '2', '-s', '44100', text], 1.5, 2.5);
+  const { context, close } = await launch([
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${mic.file}`,
+  ]);
+  try {
+    const { page: p, errors } = await openPage(context, server.url);
+    await p.click('#listen-start');
+    await p.waitForFunction(() => /piece \d of 4/.test(document.getElementById('listen-progress').textContent), null, { timeout: 60_000, polling: 50 });
+    await p.waitForSelector('#listen-messages li.payload[data-complete="true"]', { timeout: 90_000 });
+    const body = await p.textContent('#listen-messages li.payload .body');
+    assert.equal(body, text);
+    // The pieces themselves are not listed as messages.
+    assert.equal(await p.$$eval('#listen-messages li:not(.payload)', (l) => l.length), 0);
+    await p.click('#listen-stop');
     assert.deepEqual(errors.map(String), []);
   } finally {
     await close();

@@ -148,12 +148,56 @@ def test_old_json_fields_and_types(server):
 
 
 def test_long_text_and_newlines_round_trip(server):
-    text = "first line\nsecond line\n" * 8 + "end"  # 187 bytes: two transmissions
+    text = "first line\nsecond line\n" * 8 + "end"  # 187 bytes: two data pieces + one parity
     headers, wav = encode(server, text=text, protocol=2)
-    assert headers["x-fsk-message-count"] == "2"
+    assert headers["x-fsk-message-count"] == "3"
+    assert headers["x-fsk-framed"] == "true"
     r = decode(server, wav)
     assert r["decoded_text"] == text
-    assert len(r["messages"]) == 2
+    assert len(r["messages"]) == 3
+    assert len(r["payloads"]) == 1 and r["payloads"][0]["complete"] is True
+    # framing=none: today's plain split, joined as heard.
+    headers, wav = encode(server, text=text, protocol=2, framing="none")
+    assert headers["x-fsk-message-count"] == "2"
+    r = decode(server, wav)
+    assert r["decoded_text"] == text and len(r["messages"]) == 2
+
+
+def _cut(samples, rate, spans):
+    """The samples without the (start, end) second spans (a door slams, a car passes)."""
+    keep = np.ones(len(samples), bool)
+    for a, b in spans:
+        keep[int(a * rate):int(b * rate)] = False
+    return samples[keep]
+
+
+def _wav16(samples, rate):
+    data = (np.clip(samples, -1, 1 - 1 / 32768) * 32768).astype("<i2").tobytes()
+    return (b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+            + b"data" + struct.pack("<I", len(data)) + data)
+
+
+def test_framed_payload_survives_a_lost_transmission(server):
+    text = "data over sound that must not lose a piece; " * 10  # 450 bytes: 4 data + 1 parity
+    headers, wav = encode(server, text=text, protocol=2, parity=1)
+    assert (headers["x-fsk-data-pieces"], headers["x-fsk-parity-pieces"]) == ("4", "1")
+    rate, samples = wav_samples(wav)
+    # Plain ggwave hears every piece as a standard message.
+    pieces = gg_decode(samples)
+    assert len(pieces) == 5 and all(p[0] == 0xF5 and len(p) <= 140 for p in pieces)
+    spans = [(m["start_seconds"], m["end_seconds"]) for m in decode(server, wav)["messages"]]
+    assert len(spans) == 5
+    one = decode(server, _wav16(_cut(samples, rate, [spans[2]]), rate))
+    assert one["success"] is True and one["decoded_text"] == text
+    p = one["payloads"][0]
+    assert (p["complete"], p["recovered"], p["missing"], p["pieces"]) == (True, [2], [], 4)
+    assert base64.b64decode(p["data_base64"]) == text.encode()
+    two = decode(server, _wav16(_cut(samples, rate, [spans[1], spans[3]]), rate))
+    assert two["success"] is False and two["decoded_text"] == ""
+    p = two["payloads"][0]
+    assert (p["complete"], p["missing"], p["data_base64"]) == (False, [1, 3], None)
+    assert "1, 3" in two["incomplete"][0]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -129,8 +129,9 @@ def fsk(*args, input=None, check=True):
 
 
 def fsk_encode(tmp, payload: bytes, protocol=1, volume=50, rate=RATE, fixed=None, dss=False,
-               fmt="f32"):
-    """Our encoder through the CLI (payload as --hex); returns (rate, float32 samples)."""
+               fmt="f32", extra=()):
+    """Our encoder through the CLI (payload as --hex); returns (rate, float32 samples). `extra`
+    adds arguments (e.g. ["--framing", "none"])."""
     out = Path(tmp) / f"enc_{protocol}_{rate}_{len(payload)}.wav"
     args = ["encode", "--protocol", protocol, "--volume", volume, "--sample-rate", rate,
             "--format", fmt, "--hex", payload.hex(), "--output", out]
@@ -138,6 +139,7 @@ def fsk_encode(tmp, payload: bytes, protocol=1, volume=50, rate=RATE, fixed=None
         args += ["--fixed-length", fixed]
     if dss:
         args.append("--dss")
+    args += list(extra)
     fsk(*args)
     return read_wav(out.read_bytes())
 

@@ -12,6 +12,9 @@ our signal whenever it decodes its own, and it must never report a payload we di
 docs/protocol.md §11.3, so there our signal may produce no more wrong reports than its own).
 """
 
+import struct
+import zlib
+
 import numpy as np
 import pytest
 
@@ -131,8 +134,34 @@ def test_dss_variable(tmp_path, proto):
 
 @pytest.mark.parametrize("proto,length", [(1, 300), (2, 141), (4, 420), (8, 150)])
 def test_long_payload_splits_into_transmissions(tmp_path, proto, length):
-    """More than 140 bytes: consecutive standard transmissions, each received in order."""
+    """More than 140 bytes with --framing none: consecutive plain standard transmissions, each
+    received in order."""
     payload = random_payload(np.random.default_rng(900 + proto), length)
-    _, ours = fsk_encode(tmp_path, payload, proto, 50)
+    _, ours = fsk_encode(tmp_path, payload, proto, 50, extra=["--framing", "none"])
     got = gg_decode(tail(ours, RATE))
     assert got == [payload[i : i + 140] for i in range(0, length, 140)]
+
+
+@pytest.mark.parametrize("proto,length,parity", [(1, 300, 1), (2, 141, 0), (4, 420, 2), (8, 1000, 3)])
+def test_every_piece_of_a_framed_payload_is_a_standard_transmission(tmp_path, proto, length, parity):
+    """Framed (docs/framing.md): plain ggwave decodes every piece, data and parity; the pieces it
+    hears carry the version byte, the header fields, and data bodies that join to the payload with
+    the announced CRC-32 (checked with zlib, independently of our code)."""
+    payload = random_payload(np.random.default_rng(950 + proto), length)
+    _, ours = fsk_encode(tmp_path, payload, proto, 50, extra=["--parity", parity])
+    got = gg_decode(tail(ours, RATE))
+    k = -(-length // 127)
+    assert len(got) == k + parity
+    body = b""
+    for i, piece in enumerate(got):
+        assert len(piece) <= 140
+        assert piece[0] == 0xF5
+        index, data, par = piece[3], piece[4], piece[5]
+        size = struct.unpack(">H", piece[6:8])[0]
+        crc = struct.unpack(">I", piece[8:12])[0]
+        assert (index, data, par, size) == (i, k, parity, length)
+        assert crc == zlib.crc32(payload)
+        assert struct.unpack(">H", piece[1:3])[0] == (crc >> 16) ^ (crc & 0xFFFF)
+        if i < k:
+            body += piece[13:]
+    assert body == payload

@@ -17,8 +17,8 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::fsk::codec::codec::{
-    AudioInfo, DecodeOptions, Decoded, EncodeOptions, EncodePlan, Error, Limits, Message,
-    ProtocolInfo, SampleFormat,
+    AudioInfo, DecodeOptions, Decoded, EncodeOptions, EncodePlan, Error, FramingMode, Limits,
+    Message, Payload, ProtocolInfo, SampleFormat,
 };
 
 /// The built component: `FSK_COMPONENT`, or `target/fsk-codec.wasm` of the repository.
@@ -143,5 +143,11 @@ impl Codec {
             sample_rate,
             *opts,
         )
+    }
+
+    pub fn assemble(&mut self, messages: &[Message]) -> Result<Vec<Payload>> {
+        self.bindings
+            .fsk_codec_codec()
+            .call_assemble(&mut self.store, messages)
     }
 }

@@ -3,7 +3,8 @@
 //! ggwave vectors give the same answers in both (byte-identical encodes, identical decodes).
 
 use fsk_component_host::{
-    component_path, Codec, DecodeOptions, EncodeOptions, Error, Host, Limits, Message, SampleFormat,
+    component_path, Codec, DecodeOptions, EncodeOptions, Error, FramingMode, Host, Limits, Message,
+    Payload, SampleFormat,
 };
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -28,6 +29,34 @@ fn wit_opts(o: &fskhttp::EncodeOptions) -> EncodeOptions {
         sample_rate: o.sample_rate,
         fixed_length: o.fixed_length.map(|n| n as u32),
         dss: o.dss,
+        framing: match o.framing {
+            fskhttp::Framing::Auto => FramingMode::Auto,
+            fskhttp::Framing::Always => FramingMode::Always,
+            fskhttp::Framing::None => FramingMode::None,
+        },
+        parity: o.parity,
+    }
+}
+
+/// The component's payloads equal the native ones (times to within a microsecond).
+fn assert_same_payloads(what: &str, wasm: &[Payload], native: &[fskhttp::Payload]) {
+    assert_eq!(wasm.len(), native.len(), "{what}: payload count");
+    for (w, n) in wasm.iter().zip(native) {
+        assert_eq!(w.data, n.data, "{what}");
+        assert_eq!((w.complete, w.framed, w.id), (n.complete, n.framed, n.id));
+        assert_eq!(
+            (w.pieces, w.parity, w.received, w.length),
+            (
+                n.pieces as u32,
+                n.parity as u32,
+                n.received as u32,
+                n.len as u32
+            )
+        );
+        let idx = |v: &[usize]| v.iter().map(|&i| i as u32).collect::<Vec<_>>();
+        assert_eq!(w.missing, idx(&n.missing), "{what}");
+        assert_eq!(w.recovered, idx(&n.recovered), "{what}");
+        assert!((w.start_seconds - n.start_seconds).abs() < 1e-6, "{what}");
     }
 }
 
@@ -118,9 +147,12 @@ fn expected_error(e: &fskhttp::EncodeError) -> Error {
         E::EmptyPayload => Error::EmptyPayload,
         E::UnknownProtocol(p) => Error::UnknownProtocol(*p),
         E::MonoToneNeedsFixedLength(p) => Error::MonoToneNeedsFixedLength(*p),
-        E::Volume(_) | E::SampleRate(_) | E::RateTooLowForProtocol { .. } | E::FixedLength(_) => {
-            Error::InvalidOption(e.to_string())
-        }
+        E::Volume(_)
+        | E::SampleRate(_)
+        | E::RateTooLowForProtocol { .. }
+        | E::FixedLength(_)
+        | E::Parity(_)
+        | E::Framing(_) => Error::InvalidOption(e.to_string()),
         E::Limit(_) => Error::LimitExceeded(e.to_string()),
         E::Resample(_) => Error::Internal(e.to_string()),
     }
@@ -164,6 +196,7 @@ fn protocols_and_defaults_match_the_library() {
     assert_eq!(d, wit_opts(&fskhttp::EncodeOptions::default()));
     assert_eq!((d.protocol, d.volume, d.sample_rate), (1, 50, 48000));
     assert_eq!((d.fixed_length, d.dss), (None, false));
+    assert_eq!((d.framing, d.parity), (FramingMode::Auto, 1));
     let l = c.default_limits().unwrap();
     assert_eq!(
         Some(l),
@@ -302,11 +335,19 @@ fn float_wavs_other_rates_dss_and_long_payloads_round_trip() {
             .unwrap();
         assert_eq!(d.info.sample_rate, rate, "{what}");
         assert_eq!(d.info.float, format == SampleFormat::IeeeFloat32);
-        let joined: Vec<u8> = d.messages.iter().flat_map(|m| m.payload.clone()).collect();
-        assert_eq!(joined, data, "{what}: decode");
+        // Payloads: the plain message, or the framed 300 bytes joined (docs/framing.md).
+        assert_eq!(d.payloads.len(), 1, "{what}");
+        assert!(d.payloads[0].complete, "{what}");
+        assert_eq!(d.payloads[0].data, data, "{what}: decode");
         assert!(d.messages.iter().all(|m| m.protocol == protocol), "{what}");
         let native = fskhttp::decode_wav(&wav, &native_dopts).unwrap();
         assert_same_messages(&what, &d.messages, &native.messages);
+        assert_same_payloads(&what, &d.payloads, &native.payloads);
+        assert_eq!(
+            c.assemble(&d.messages).unwrap(),
+            d.payloads,
+            "{what}: assemble"
+        );
     }
 }
 
@@ -366,6 +407,13 @@ fn bad_input_gets_typed_errors_and_the_instance_survives() {
             fixed_length: Some(u32::MAX),
             ..ok
         },
+        EncodeOptions { parity: 9, ..ok },
+        // Pieces of 8 bytes cannot carry the framing header.
+        EncodeOptions {
+            fixed_length: Some(8),
+            framing: FramingMode::Always,
+            ..ok
+        },
     ] {
         let e = enc(&mut c, b"hello", bad);
         let native = fskhttp::encode_wav(
@@ -376,6 +424,12 @@ fn bad_input_gets_typed_errors_and_the_instance_survives() {
                 sample_rate: bad.sample_rate,
                 fixed_length: bad.fixed_length.map(|n| n as usize),
                 dss: bad.dss,
+                parity: bad.parity,
+                framing: match bad.framing {
+                    FramingMode::Auto => fskhttp::Framing::Auto,
+                    FramingMode::Always => fskhttp::Framing::Always,
+                    FramingMode::None => fskhttp::Framing::None,
+                },
             },
             fskhttp::SampleFormat::I16,
         )
@@ -545,6 +599,7 @@ fn ggwave_vectors_give_the_same_answers_as_the_native_library() {
             sample_rate: v.rate,
             fixed_length: v.fixed,
             dss: v.dss,
+            ..Default::default()
         };
         let (format, native_format) = if v.float {
             (SampleFormat::IeeeFloat32, fskhttp::SampleFormat::F32)
