@@ -9,7 +9,8 @@
 //!   for SECONDS, after one untimed call, and prints one JSON object: per operation the median and
 //!   minimum wall time in ms, the repetitions, and a checksum of the result (equal natively and in
 //!   wasm, or the builds disagree).
-//! * `bench_ops count DIR N OP` calls one operation N times, untimed (for instruction counts).
+//! * `bench_ops count DIR N OP` prints the checksum of one call, then calls OP N times more, untimed
+//!   (for CPU time and instruction counts measured from outside, `count 0` being the baseline).
 use fskhttp::{decode_wav, encode, encode_wav, DecodeOptions, EncodeOptions, SampleFormat};
 use std::hint::black_box;
 use std::path::Path;
@@ -174,11 +175,13 @@ fn main() {
         Some("count") => {
             let n: usize = args[2].parse().unwrap();
             let mut f = op(&args[3], Path::new(&args[1]));
+            // The checksum of the whole result once (not counted: `count 0` pays it too).
+            let check = f(true);
             let mut h = 0;
             for _ in 0..n {
                 h ^= black_box(f(false));
             }
-            println!("{h:016x}");
+            println!("{check:016x} {h:016x}");
         }
         Some("list") => {
             for (name, what) in OPS {
