@@ -281,8 +281,8 @@ pub fn read_wav(bytes: &[u8], limits: &Limits) -> Result<Audio, WavError> {
 }
 
 /// The samples of one channel: `N` bytes at offset `at` of every `stride`-byte frame. Mono files
-/// (`stride == N`, the common case) walk constant-size chunks into a buffer of known length, a loop
-/// without a capacity check per sample (it vectorises: a fifth of a 60 s decode in wasm before).
+/// (`stride == N`, the common case) walk constant-size chunks. (Neither loop vectorises; the gain
+/// over the old reader is one format decision per channel instead of per sample.)
 fn convert<const N: usize>(
     data: &[u8],
     stride: usize,
@@ -295,11 +295,7 @@ fn convert<const N: usize>(
         b
     };
     if stride == N && at == 0 {
-        let mut out = vec![0f32; data.len() / N];
-        for (o, s) in out.iter_mut().zip(data.chunks_exact(N)) {
-            *o = f(bytes(s));
-        }
-        out
+        data.chunks_exact(N).map(|s| f(bytes(s))).collect()
     } else {
         data.chunks_exact(stride)
             .map(|s| f(bytes(&s[at..at + N])))
