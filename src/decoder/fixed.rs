@@ -4,6 +4,7 @@
 //! accepts it, and a message is reported once per transmission, when neighbouring positions
 //! agree (or the read needed no correction at all with at least 4 parity bytes).
 
+use super::diagnose::{band_width, BandSums};
 use super::read::{correct_soft, Nibbles};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
@@ -24,6 +25,7 @@ struct Read {
     payload: Vec<u8>,
     changed: usize,
     conf: f32,
+    snr_db: f64,
 }
 
 pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<Message> {
@@ -86,6 +88,7 @@ pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<
                 // clean transmission, ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.
                 let tones = frame::symbols(p, &word);
                 let (mut hit, mut all) = (0f64, 0f64);
+                let mut sums = BandSums::default();
                 for (t, tones) in tones.iter().enumerate() {
                     symbol_power(pos, t, &mut power);
                     let slots = if p.is_mono_tone() {
@@ -101,6 +104,7 @@ pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<
                         .iter()
                         .map(|&r| power[p.freq_start + r] as f64)
                         .sum::<f64>();
+                    sums.add(&power[p.freq_start..p.freq_start + band_width(p)], tones);
                 }
                 let explained = (hit / (all + 1e-30)) as f32;
                 if explained >= MIN_EXPLAINED {
@@ -112,6 +116,8 @@ pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<
                         payload: word,
                         changed,
                         conf: mean,
+                        // Symbols are sums of frame powers: no coherent gain to divide out.
+                        snr_db: sums.snr_db(1.0),
                     });
                 }
             }
@@ -207,6 +213,9 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
                 protocol: r.protocol.id,
                 start_seconds: start,
                 end_seconds: start + span as f64 / sr,
+                snr_db: r.snr_db,
+                drift_ppm: 0.0,
+                corrected_bytes: r.changed,
             }
         })
         .collect()

@@ -14,7 +14,11 @@
 //! 4. **Check**: Reed-Solomon with errors *and* erasures on the header and the payload, plus the
 //!    frame-count check; the end marker must be where the length says it is when a correction
 //!    was needed, so noise never becomes a payload.
+//!
+//! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
+//! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).
 
+mod diagnose;
 mod fixed;
 mod read;
 mod scan;
@@ -22,6 +26,7 @@ mod spectrum;
 mod stream;
 mod variable;
 
+pub use diagnose::Diagnosis;
 pub use stream::StreamDecoder;
 
 use crate::limits::{LimitError, Limits};
@@ -52,6 +57,15 @@ pub struct Message {
     pub start_seconds: f64,
     /// Where it ends, in seconds.
     pub end_seconds: f64,
+    /// Signal-to-noise ratio in the protocol's band over the message's data symbols, dB (per
+    /// 1024-sample frame; −30..100): the tones' power against the other bins of the band.
+    pub snr_db: f64,
+    /// The clock error the receiver locked to, in parts per million: positive when the tones
+    /// arrived higher (and faster) than nominal, i.e. the sender's clock ran fast against the
+    /// recorder's. Always 0 in fixed-length mode (no drift search).
+    pub drift_ppm: f64,
+    /// Bytes Reed-Solomon corrected (header and payload); 0 for a clean read.
+    pub corrected_bytes: usize,
 }
 
 impl Message {
@@ -121,6 +135,17 @@ pub struct Decoded {
     pub info: AudioInfo,
     /// Messages in order of their start.
     pub messages: Vec<Message>,
+    /// When there are no messages, why.
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// Decoded samples: the messages and, when there are none, why.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Messages in order of their start.
+    pub messages: Vec<Message>,
+    /// When there are no messages, why.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
@@ -138,17 +163,28 @@ pub fn decode_samples(
     sample_rate: u32,
     opts: &DecodeOptions,
 ) -> Result<Vec<Message>, DecodeError> {
-    decode_checked(samples, sample_rate, opts, false)
+    decode_checked(samples, sample_rate, opts, false, false).map(|o| o.messages)
+}
+
+/// [`decode_samples`], and when nothing is found, a [`Diagnosis`] of why (a look at a few hundred
+/// frames of the input: well under a millisecond).
+pub fn decode_samples_diagnosed(
+    samples: &[f32],
+    sample_rate: u32,
+    opts: &DecodeOptions,
+) -> Result<Outcome, DecodeError> {
+    decode_checked(samples, sample_rate, opts, false, true)
 }
 
 /// [`decode_samples`]; `in_range` promises finite samples in -1..1 (what [`read_wav`] returns), which
-/// saves a pass over the audio.
+/// saves a pass over the audio; `diagnose` asks for a diagnosis when nothing is found.
 fn decode_checked(
     samples: &[f32],
     sample_rate: u32,
     opts: &DecodeOptions,
     in_range: bool,
-) -> Result<Vec<Message>, DecodeError> {
+    diagnose: bool,
+) -> Result<Outcome, DecodeError> {
     check_options(opts)?;
     let l = &opts.limits;
     if sample_rate < l.min_sample_rate || sample_rate > l.max_sample_rate {
@@ -198,14 +234,27 @@ fn decode_checked(
     // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that
     // filtered audio can never be read as a message.
     let nyquist = sample_rate as f64 / 2.0;
-    Ok(decode_48k(audio, opts, nyquist))
+    let mut heard = Vec::new();
+    let messages = decode_48k(audio, opts, nyquist, &mut heard);
+    let diagnosis = (diagnose && messages.is_empty())
+        .then(|| diagnose::diagnose(samples, sample_rate, heard.first().copied()));
+    Ok(Outcome {
+        messages,
+        diagnosis,
+    })
 }
 
-/// Decode samples already at 48 kHz; `nyquist` limits the bands searched.
-pub(crate) fn decode_48k(audio: &[f32], opts: &DecodeOptions, nyquist: f64) -> Vec<Message> {
+/// Decode samples already at 48 kHz; `nyquist` limits the bands searched. Start markers that led
+/// to no message are added to `heard`, strongest first.
+fn decode_48k(
+    audio: &[f32],
+    opts: &DecodeOptions,
+    nyquist: f64,
+    heard: &mut Vec<diagnose::Heard>,
+) -> Vec<Message> {
     let mut messages = match opts.fixed_length {
         Some(n) => fixed::decode(audio, n, opts.dss, nyquist),
-        None => variable::decode(audio, opts.dss, nyquist),
+        None => variable::decode(audio, opts.dss, nyquist, heard),
     };
     messages.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));
     messages
@@ -217,11 +266,13 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
     check_options(opts)?;
     let audio = read_wav(bytes, &opts.limits)?;
     let rate = audio.info.sample_rate;
-    let mut messages = decode_checked(&audio.mono(), rate, opts, true)?;
+    let mixed = decode_checked(&audio.mono(), rate, opts, true, true)?;
+    let (mut messages, mut diagnosis) = (mixed.messages, mixed.diagnosis);
     if messages.is_empty() && audio.channels.len() > 1 {
         for ch in audio.channels.iter().take(8) {
-            messages = decode_checked(ch, rate, opts, true)?;
+            messages = decode_checked(ch, rate, opts, true, false)?.messages;
             if !messages.is_empty() {
+                diagnosis = None;
                 break;
             }
         }
@@ -229,5 +280,6 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
     Ok(Decoded {
         info: audio.info,
         messages,
+        diagnosis,
     })
 }

@@ -1,7 +1,9 @@
 //! Live decoding: feed chunks of any size as they arrive (microphone, network); messages are
 //! reported once, as soon as their transmission is complete.
 
-use super::{check_options, decode_samples, DecodeError, DecodeOptions, Message};
+use super::{
+    check_options, decode_samples_diagnosed, DecodeError, DecodeOptions, Diagnosis, Message,
+};
 use crate::limits::LimitError;
 
 /// Longest window kept, in seconds: the longest transmission (protocol 6, 140 bytes, 38.9 s) plus
@@ -20,6 +22,8 @@ pub struct StreamDecoder {
     new_samples: usize,
     /// Absolute start times and payloads of messages already reported.
     reported: Vec<(f64, Vec<u8>)>,
+    /// Why the last run over the window found nothing (None when it found a message).
+    diagnosis: Option<Diagnosis>,
 }
 
 impl StreamDecoder {
@@ -42,12 +46,21 @@ impl StreamDecoder {
             origin: 0.0,
             new_samples: 0,
             reported: Vec::new(),
+            diagnosis: None,
         })
     }
 
     /// Seconds of audio received so far.
     pub fn elapsed_seconds(&self) -> f64 {
         self.origin + self.buffer.len() as f64 / self.rate as f64
+    }
+
+    /// Why the audio in the window (the last 42 s at most, less what messages consumed) gave no
+    /// message, as of the last run of the receiver; `None` when it found one, or before the
+    /// first run. While a transmission is still arriving this is typically
+    /// [`Diagnosis::MarkerHeard`].
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.diagnosis.as_ref()
     }
 
     /// Feed samples; returns the messages completed by them (absolute times).
@@ -73,7 +86,14 @@ impl StreamDecoder {
 
     fn run(&mut self) -> Vec<Message> {
         self.new_samples = 0;
-        let found = decode_samples(&self.buffer, self.rate, &self.opts).unwrap_or_default();
+        let outcome = decode_samples_diagnosed(&self.buffer, self.rate, &self.opts).ok();
+        let (found, diagnosis) = outcome.map_or((Vec::new(), None), |o| (o.messages, o.diagnosis));
+        self.diagnosis = diagnosis.map(|mut d| {
+            if let Diagnosis::MarkerHeard { at_seconds, .. } = &mut d {
+                *at_seconds += self.origin;
+            }
+            d
+        });
         let mut out = Vec::new();
         let mut keep_from = 0.0f64; // seconds into the buffer that must be kept
         for mut m in found {

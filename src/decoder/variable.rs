@@ -1,5 +1,6 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
+use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{correct_soft, read_symbols, Nibbles};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{Analyzer, BinPower, BINS};
@@ -45,7 +46,13 @@ struct Ffts {
     wide: BinPower,
 }
 
-pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
+/// Start markers not followed by a message go to `heard` (strongest first).
+pub(crate) fn decode(
+    audio: &[f32],
+    dss: bool,
+    nyquist: f64,
+    heard: &mut Vec<Heard>,
+) -> Vec<Message> {
     let mut ffts = Ffts {
         frame: Analyzer::new(),
         wide: BinPower::new(SCAN, []),
@@ -100,9 +107,16 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
             .collect();
         let t0 = locate_marker(&mut ffts.wide, audio, &run);
-        if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut ffts) {
-            taken.push(span);
-            out.push(m);
+        match decode_at(audio, &run, t0, &protos, dss, &mut ffts) {
+            Ok((m, span)) => {
+                taken.push(span);
+                out.push(m);
+            }
+            Err(Some(protocol)) => heard.push(Heard {
+                protocol,
+                at_seconds: t0.max(0.0) / SAMPLE_RATE as f64,
+            }),
+            Err(None) => {}
         }
     }
     out
@@ -304,6 +318,10 @@ fn locate_marker(an: &mut BinPower, audio: &[f32], run: &MarkerRun) -> f64 {
 struct Attempt {
     payload: Vec<u8>,
     frames: usize,
+    /// Bytes Reed-Solomon changed, header and payload.
+    corrected: usize,
+    /// The corrected stream (header, payload before DSS, parity): the tones that were sent.
+    stream: Vec<u8>,
 }
 
 /// Full decode of protocol `p` with data starting at `tau` in `seg`.
@@ -350,6 +368,7 @@ fn read_message(
     if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start)) {
         return None;
     }
+    let stream: Vec<u8> = head.iter().chain(word.iter()).copied().collect();
     word.truncate(len);
     if dss {
         frame::apply_dss(&mut word);
@@ -357,7 +376,31 @@ fn read_message(
     Some(Attempt {
         payload: word,
         frames: 2 * MARKER_FRAMES + symbols * p.frames_per_tx,
+        corrected: head_changed + changed,
+        stream,
     })
+}
+
+/// Band SNR of (up to `limit` of) the data symbols from `tau`, whose corrected stream is `stream`.
+fn data_snr_db(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    p: &Protocol,
+    tau: usize,
+    stream: &[u8],
+    limit: usize,
+) -> f64 {
+    let width = band_width(p);
+    let span = p.frames_per_tx * FRAME;
+    let mut power = [0f32; BINS];
+    let mut sums = BandSums::default();
+    for (t, tones) in frame::symbols(p, stream).iter().enumerate().take(limit) {
+        ffts.frame
+            .power_of_sum(seg, tau + t * span, p.frames_per_tx, &mut power);
+        sums.add(&power[p.freq_start..p.freq_start + width], tones);
+    }
+    // Coherent sums: a tone's power grows with the square of the frames, the noise's linearly.
+    sums.snr_db(p.frames_per_tx as f64)
 }
 
 fn decode_at(
@@ -367,7 +410,7 @@ fn decode_at(
     protos: &[&'static Protocol],
     dss: bool,
     ffts: &mut Ffts,
-) -> Option<(Message, (f64, f64))> {
+) -> Result<(Message, (f64, f64)), Option<u8>> {
     let band = run.band;
     let scale = refine_scale(audio, t0, band, run.scale);
     let max_frames = protos
@@ -381,7 +424,7 @@ fn decode_at(
     let seg: Cow<[f32]> = if (scale - 1.0).abs() < 3e-4 {
         Cow::Borrowed(&audio[a..b])
     } else {
-        Cow::Owned(crate::resample::stretch(&audio[a..b], scale).ok()?)
+        Cow::Owned(crate::resample::stretch(&audio[a..b], scale).map_err(|_| None)?)
     };
     let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
     // Rank (protocol, offset) pairs by the confidence of the header symbols.
@@ -413,6 +456,21 @@ fn decode_at(
     for &(_, pi, tau) in &tries {
         let p = protos[pi];
         if let Some(att) = read_message(ffts, &seg, p, tau, dss) {
+            // The offset that reads the header most confidently can be a fraction of a frame
+            // early or late (the reading tolerates it; the SNR would count the neighbouring
+            // symbol's tones as noise): measure where the first symbols are cleanest among it
+            // and the marker's estimate (located to 256 samples).
+            let at = [tau as f64, data_est - 128.0, data_est, data_est + 128.0]
+                .into_iter()
+                .filter(|&t| t >= 0.0)
+                .map(|t| t as usize)
+                .map(|t| (data_snr_db(ffts, &seg, p, t, &att.stream, 8), t))
+                .fold(
+                    (f64::MIN, tau),
+                    |best, c| if c.0 > best.0 { c } else { best },
+                )
+                .1;
+            let snr_db = data_snr_db(ffts, &seg, p, at, &att.stream, usize::MAX);
             let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
             let end = start + (att.frames * FRAME) as f64 / scale;
             let sr = SAMPLE_RATE as f64;
@@ -421,9 +479,52 @@ fn decode_at(
                 protocol: p.id,
                 start_seconds: start.max(0.0) / sr,
                 end_seconds: end / sr,
+                snr_db,
+                drift_ppm: (scale - 1.0) * 1e6,
+                corrected_bytes: att.corrected,
             };
-            return Some((msg, (start, end)));
+            return Ok((msg, (start, end)));
         }
     }
-    None
+    Err(identify(ffts, &seg, protos, &tries))
+}
+
+/// Which protocol a start marker that led to no message belongs to, for the diagnosis: the first
+/// of the `tries` (best header confidence first) whose header decodes and whose end marker is
+/// where that header's length puts it; else the one whose header read most confidently (a
+/// faster protocol's window inside a slower one's header symbol reads it as well, so this guess
+/// can name a faster protocol of the right band).
+fn identify(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    protos: &[&'static Protocol],
+    tries: &[(f32, usize, usize)],
+) -> Option<u8> {
+    for &(_, pi, tau) in tries {
+        let p = protos[pi];
+        let mut nib = Nibbles::default();
+        read_symbols(
+            &mut ffts.frame,
+            seg,
+            p,
+            tau,
+            frame::symbol_count(p, HEADER_LEN),
+            &mut nib,
+        );
+        let (mut head, conf) = nib.bytes();
+        head.truncate(HEADER_LEN);
+        if correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0, || false).is_none() {
+            continue;
+        }
+        let len = head[0] as usize;
+        if len == 0 || len > MAX_VARIABLE_PAYLOAD {
+            continue;
+        }
+        let symbols = frame::symbol_count(p, frame::stream_len(len, false));
+        let data_end = tau + symbols * p.frames_per_tx * FRAME;
+        if end_marker_at(ffts, seg, data_end, p.freq_start) {
+            return Some(p.id);
+        }
+    }
+    tries.first().map(|t| protos[t.1].id)
 }
