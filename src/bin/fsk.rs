@@ -62,7 +62,8 @@ enum Command {
         /// The sender used DSS.
         #[arg(long, short = 'd')]
         dss: bool,
-        /// Print one JSON object with audio info and every message.
+        /// Print one JSON object with audio info, every message (with its snr_db, drift_ppm and
+        /// corrected_bytes) and, when there is none, a `diagnosis` of why.
         #[arg(long)]
         json: bool,
         /// Input WAV file or "-".
@@ -196,6 +197,9 @@ fn main() -> ExitCode {
                             "protocol_name": m.protocol_name(),
                             "start_seconds": m.start_seconds,
                             "end_seconds": m.end_seconds,
+                            "snr_db": (m.snr_db * 10.0).round() / 10.0,
+                            "drift_ppm": m.drift_ppm.round(),
+                            "corrected_bytes": m.corrected_bytes,
                         })
                     })
                     .collect();
@@ -208,6 +212,8 @@ fn main() -> ExitCode {
                         "duration_seconds": i.duration_seconds(),
                     },
                     "messages": messages,
+                    "diagnosis": decoded.diagnosis.as_ref().map(|d| d.to_string()),
+                    "diagnosis_kind": decoded.diagnosis.as_ref().map(|d| d.kind()),
                 });
                 let _ = writeln!(out, "{doc}");
             } else {
@@ -216,6 +222,10 @@ fn main() -> ExitCode {
                         Some(t) => writeln!(out, "{t}"),
                         None => writeln!(out, "{}", m.hex()),
                     };
+                }
+                // Why nothing came out goes to stderr: stdout stays the payloads only.
+                if let Some(d) = &decoded.diagnosis {
+                    eprintln!("fsk: no message: {d}");
                 }
             }
             ExitCode::SUCCESS

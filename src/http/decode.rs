@@ -61,7 +61,8 @@ pub fn run(wav: &[u8], opts: &DecodeOptions) -> Result<Decoded, ApiError> {
     decode_wav(wav, opts).map_err(map_error)
 }
 
-/// The JSON answer: the old service's fields plus `messages`.
+/// The JSON answer: the old service's fields plus `messages` (with their quality figures) and,
+/// when there are none, `diagnosis` (a sentence) and `diagnosis_kind`.
 pub fn response_json(d: &Decoded, seconds: f64) -> Value {
     let mut text = Vec::new();
     for m in &d.messages {
@@ -81,6 +82,9 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
                 "protocol_name": m.protocol_name(),
                 "start_seconds": round(m.start_seconds),
                 "end_seconds": round(m.end_seconds),
+                "snr_db": (m.snr_db * 10.0).round() / 10.0,
+                "drift_ppm": m.drift_ppm.round(),
+                "corrected_bytes": m.corrected_bytes,
             })
         })
         .collect();
@@ -98,5 +102,8 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
         "processing_time_seconds": round(seconds),
         "success": true,
         "messages": messages,
+        // Why nothing was decoded (null when something was).
+        "diagnosis": d.diagnosis.as_ref().map(|x| x.to_string()),
+        "diagnosis_kind": d.diagnosis.as_ref().map(|x| x.kind()),
     })
 }
