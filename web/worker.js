@@ -17,6 +17,9 @@ function plain(list) {
     hex: m.hex,
     startSeconds: m.startSeconds,
     endSeconds: m.endSeconds,
+    snrDb: m.snrDb,
+    driftPpm: m.driftPpm,
+    correctedBytes: m.correctedBytes,
   }));
   for (const m of list) m.free();
   return out;
@@ -39,7 +42,9 @@ function drain() {
   const found = live.push(all);
   const ms = performance.now() - t0;
   const elapsed = live.elapsedSeconds;
-  postMessage({ type: 'live', messages: plain(found), elapsed, ms });
+  // Why the receiver hears nothing (as of its last run), shown under the Listen panel.
+  const diagnosis = live.diagnosis ?? null;
+  postMessage({ type: 'live', messages: plain(found), elapsed, ms, diagnosis });
 }
 
 onmessage = async (e) => {
@@ -56,9 +61,10 @@ onmessage = async (e) => {
         float: d.float,
         seconds: d.seconds,
       };
+      const diagnosis = d.diagnosis ?? null;
       const messages = plain(d.messages);
       d.free();
-      postMessage({ type: 'decoded', id: m.id, info, messages, ms: performance.now() - t0 });
+      postMessage({ type: 'decoded', id: m.id, info, messages, diagnosis, ms: performance.now() - t0 });
     } else if (m.type === 'live-start') {
       if (live) live.free();
       pending = [];
@@ -77,7 +83,7 @@ onmessage = async (e) => {
       drain();
       if (live) {
         const found = live.flush();
-        postMessage({ type: 'live', messages: plain(found), elapsed: live.elapsedSeconds, ms: 0 });
+        postMessage({ type: 'live', messages: plain(found), elapsed: live.elapsedSeconds, ms: 0, diagnosis: live.diagnosis ?? null });
         live.free();
         live = null;
       }

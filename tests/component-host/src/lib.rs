@@ -17,8 +17,8 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::fsk::codec::codec::{
-    AudioInfo, DecodeOptions, Decoded, EncodeOptions, EncodePlan, Error, Limits, Message,
-    ProtocolInfo, SampleFormat,
+    AudioInfo, DecodeOptions, Decoded, Diagnosis, DiagnosisKind, EncodeOptions, EncodePlan, Error,
+    Limits, Message, ProtocolInfo, SampleFormat,
 };
 
 /// The built component: `FSK_COMPONENT`, or `target/fsk-codec.wasm` of the repository.
