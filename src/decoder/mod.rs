@@ -235,7 +235,7 @@ fn decode_checked(
     // filtered audio can never be read as a message.
     let nyquist = sample_rate as f64 / 2.0;
     let mut heard = Vec::new();
-    let messages = decode_48k(audio, opts, nyquist, &mut heard);
+    let messages = decode_48k(audio, opts, nyquist, diagnose.then_some(&mut heard));
     let diagnosis = (diagnose && messages.is_empty())
         .then(|| diagnose::diagnose(samples, sample_rate, heard.first().copied()));
     Ok(Outcome {
@@ -245,12 +245,12 @@ fn decode_checked(
 }
 
 /// Decode samples already at 48 kHz; `nyquist` limits the bands searched. Start markers that led
-/// to no message are added to `heard`, strongest first.
+/// to no message go to `heard` when given (see `variable::decode`).
 fn decode_48k(
     audio: &[f32],
     opts: &DecodeOptions,
     nyquist: f64,
-    heard: &mut Vec<diagnose::Heard>,
+    heard: Option<&mut Vec<diagnose::Heard>>,
 ) -> Vec<Message> {
     let mut messages = match opts.fixed_length {
         Some(n) => fixed::decode(audio, n, opts.dss, nyquist),

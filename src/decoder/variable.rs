@@ -46,12 +46,13 @@ struct Ffts {
     wide: BinPower,
 }
 
-/// Start markers not followed by a message go to `heard` (strongest first).
+/// With `heard`, when no message is found, the strongest start marker not followed by one goes
+/// there (its protocol identified by a second, fuller look: only then).
 pub(crate) fn decode(
     audio: &[f32],
     dss: bool,
     nyquist: f64,
-    heard: &mut Vec<Heard>,
+    heard: Option<&mut Vec<Heard>>,
 ) -> Vec<Message> {
     let mut ffts = Ffts {
         frame: Analyzer::new(),
@@ -94,6 +95,8 @@ pub(crate) fn decode(
     let mut out = Vec::new();
     // Sample spans already explained by a message.
     let mut taken: Vec<(f64, f64)> = Vec::new();
+    // The strongest run that gave no message, for the diagnosis.
+    let mut failed: Option<(MarkerRun, f64, Vec<&'static Protocol>)> = None;
     for run in runs {
         let rough = run.start_sample(WINDOW);
         if taken
@@ -107,16 +110,22 @@ pub(crate) fn decode(
             .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
             .collect();
         let t0 = locate_marker(&mut ffts.wide, audio, &run);
-        match decode_at(audio, &run, t0, &protos, dss, &mut ffts) {
+        match decode_at(audio, &run, t0, &protos, dss, &mut ffts, false) {
             Ok((m, span)) => {
                 taken.push(span);
                 out.push(m);
             }
-            Err(Some(protocol)) => heard.push(Heard {
+            Err(_) if failed.is_none() => failed = Some((run, t0, protos)),
+            Err(_) => {}
+        }
+    }
+    if let (Some(heard), Some((run, t0, protos)), true) = (heard, failed, out.is_empty()) {
+        // The same attempt again (it fails the same way), this time naming the protocol.
+        if let Err(Some(protocol)) = decode_at(audio, &run, t0, &protos, dss, &mut ffts, true) {
+            heard.push(Heard {
                 protocol,
                 at_seconds: t0.max(0.0) / SAMPLE_RATE as f64,
-            }),
-            Err(None) => {}
+            });
         }
     }
     out
@@ -381,7 +390,8 @@ fn read_message(
     })
 }
 
-/// Band SNR of (up to `limit` of) the data symbols from `tau`, whose corrected stream is `stream`.
+/// Band SNR of the data symbols from `tau` (at most `limit` of them, evenly spread), whose
+/// corrected stream is `stream`.
 fn data_snr_db(
     ffts: &mut Ffts,
     seg: &[f32],
@@ -394,7 +404,9 @@ fn data_snr_db(
     let span = p.frames_per_tx * FRAME;
     let mut power = [0f32; BINS];
     let mut sums = BandSums::default();
-    for (t, tones) in frame::symbols(p, stream).iter().enumerate().take(limit) {
+    let symbols = frame::symbols(p, stream);
+    let step = symbols.len().div_ceil(limit.max(1)).max(1);
+    for (t, tones) in symbols.iter().enumerate().step_by(step) {
         ffts.frame
             .power_of_sum(seg, tau + t * span, p.frames_per_tx, &mut power);
         sums.add(&power[p.freq_start..p.freq_start + width], tones);
@@ -410,6 +422,7 @@ fn decode_at(
     protos: &[&'static Protocol],
     dss: bool,
     ffts: &mut Ffts,
+    identify_failure: bool,
 ) -> Result<(Message, (f64, f64)), Option<u8>> {
     let band = run.band;
     let scale = refine_scale(audio, t0, band, run.scale);
@@ -464,13 +477,13 @@ fn decode_at(
                 .into_iter()
                 .filter(|&t| t >= 0.0)
                 .map(|t| t as usize)
-                .map(|t| (data_snr_db(ffts, &seg, p, t, &att.stream, 8), t))
+                .map(|t| (data_snr_db(ffts, &seg, p, t, &att.stream, 4), t))
                 .fold(
                     (f64::MIN, tau),
                     |best, c| if c.0 > best.0 { c } else { best },
                 )
                 .1;
-            let snr_db = data_snr_db(ffts, &seg, p, at, &att.stream, usize::MAX);
+            let snr_db = data_snr_db(ffts, &seg, p, at, &att.stream, 24);
             let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
             let end = start + (att.frames * FRAME) as f64 / scale;
             let sr = SAMPLE_RATE as f64;
@@ -486,7 +499,11 @@ fn decode_at(
             return Ok((msg, (start, end)));
         }
     }
-    Err(identify(ffts, &seg, protos, &tries))
+    Err(if identify_failure {
+        identify(ffts, &seg, protos, &tries)
+    } else {
+        None
+    })
 }
 
 /// Which protocol a start marker that led to no message belongs to, for the diagnosis: the first

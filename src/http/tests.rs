@@ -272,7 +272,10 @@ fn decode_multipart_and_raw_give_the_old_fields() {
         assert!(v["messages"][0]["snr_db"].as_f64().unwrap() > 30.0, "{v}");
         assert_eq!(v["messages"][0]["drift_ppm"], 0.0);
         assert_eq!(v["messages"][0]["corrected_bytes"], 0);
-        assert!(v["diagnosis"].is_null() && v["diagnosis_kind"].is_null(), "{v}");
+        assert!(
+            v["diagnosis"].is_null() && v["diagnosis_kind"].is_null(),
+            "{v}"
+        );
     }
 }
 
@@ -333,7 +336,8 @@ fn decode_reads_g711_mu_law() {
     w[34] = 8; // bits
     w[40..44].copy_from_slice(&(codes.len() as u32).to_le_bytes());
     w.extend_from_slice(&codes);
-    w[4..8].copy_from_slice(&(w.len() as u32 - 8).to_le_bytes());
+    let riff = w.len() as u32 - 8;
+    w[4..8].copy_from_slice(&riff.to_le_bytes());
     let r = call(req("POST", "/decode", Some("audio/wav"), &w));
     assert_eq!(r.status(), 200);
     let v = json_of(&r);
