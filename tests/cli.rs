@@ -372,7 +372,10 @@ fn decode_json_shape() {
     let doc = json(&r);
     let keys: Vec<_> = doc.as_object().unwrap().keys().cloned().collect();
     assert_eq!(keys.len(), 4, "{doc}");
-    assert!(doc["diagnosis"].is_null() && doc["diagnosis_kind"].is_null(), "{doc}");
+    assert!(
+        doc["diagnosis"].is_null() && doc["diagnosis_kind"].is_null(),
+        "{doc}"
+    );
     let info = &doc["audio_info"];
     assert_eq!(info["channels"], 1);
     assert_eq!(info["sample_rate"], 48000);
@@ -523,7 +526,11 @@ fn silence_decodes_to_nothing_with_exit_0() {
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     assert!(r.stdout.is_empty());
     // Why, on stderr.
-    assert!(stderr(&r).contains("no message: the recording is silent"), "{}", stderr(&r));
+    assert!(
+        stderr(&r).contains("no message: the recording is silent"),
+        "{}",
+        stderr(&r)
+    );
     let r = run(&["decode", "--json", "-"], Some(&wav));
     assert_eq!(json(&r)["messages"], serde_json::json!([]));
     assert_eq!(json(&r)["diagnosis_kind"], "silent");
