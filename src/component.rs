@@ -4,7 +4,7 @@
 //! A thin shell: WIT records in, the library's types, WIT records out. Every error of the library
 //! maps onto the WIT `error` variant; nothing here panics.
 
-use crate::decoder::{DecodeError, DecodeOptions, Message};
+use crate::decoder::{DecodeError, DecodeOptions, Diagnosis, Message};
 use crate::encoder::{EncodeError, EncodeOptions};
 use crate::framing::{Framing, Payload};
 use crate::limits::{LimitError, Limits};
@@ -126,6 +126,25 @@ fn message(m: Message) -> wit::Message {
         protocol: m.protocol,
         start_seconds: m.start_seconds,
         end_seconds: m.end_seconds,
+        snr_db: m.snr_db,
+        drift_ppm: m.drift_ppm,
+        corrected_bytes: u32_of(m.corrected_bytes),
+    }
+}
+
+fn diagnosis(d: &Diagnosis) -> wit::Diagnosis {
+    let kind = match d {
+        Diagnosis::Silent => wit::DiagnosisKind::Silent,
+        Diagnosis::TooQuiet { .. } => wit::DiagnosisKind::TooQuiet,
+        Diagnosis::Clipped { .. } => wit::DiagnosisKind::Clipped,
+        Diagnosis::MarkerHeard { .. } => wit::DiagnosisKind::MarkerHeard,
+        Diagnosis::AboveNyquist { .. } => wit::DiagnosisKind::AboveNyquist,
+        Diagnosis::OutOfBand { .. } => wit::DiagnosisKind::OutOfBand,
+        Diagnosis::NothingFound { .. } => wit::DiagnosisKind::NothingFound,
+    };
+    wit::Diagnosis {
+        kind,
+        text: d.to_string(),
     }
 }
 
@@ -217,6 +236,7 @@ impl wit::Guest for Codec {
             },
             messages: d.messages.into_iter().map(message).collect(),
             payloads: d.payloads.into_iter().map(payload).collect(),
+            diagnosis: d.diagnosis.as_ref().map(diagnosis),
         })
     }
 

@@ -9,7 +9,9 @@
 //!   sent as consecutive standard transmissions 0.256 s apart, each decodable by plain ggwave.
 //! * **Decoder** ([`decode_wav`], [`decode_samples`], [`StreamDecoder`]): any WAV (8/16/24/32-bit
 //!   PCM, 32/64-bit float, extensible, any channel count, 1-384 kHz), several messages a file,
-//!   with start/end times; soft marker detection, erasure decoding and drift correction.
+//!   with start/end times; soft marker detection, erasure decoding and drift correction. Each
+//!   message reports its band SNR, the drift locked to and the bytes corrected; a decode that finds
+//!   nothing says why ([`Diagnosis`]). G.711 μ-law and A-law WAVs are read too.
 //! * **Limits** ([`Limits`]): hostile input gets a typed error, never a panic; memory is bounded by
 //!   a small multiple of the input.
 //!
@@ -47,7 +49,8 @@ pub mod wav;
 pub mod web;
 
 pub use decoder::{
-    decode_samples, decode_wav, DecodeError, DecodeOptions, Decoded, Message, StreamDecoder,
+    decode_samples, decode_samples_diagnosed, decode_wav, DecodeError, DecodeOptions, Decoded,
+    Diagnosis, Message, Outcome, StreamDecoder,
 };
 pub use encoder::{encode, encode_48k, encode_wav, plan, EncodeError, EncodeOptions, Plan};
 pub use framing::{Framing, Payload};

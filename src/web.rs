@@ -230,6 +230,15 @@ pub struct DecodedMessage {
     /// End of the transmission, seconds from the start of the input.
     #[wasm_bindgen(js_name = endSeconds)]
     pub end_seconds: f64,
+    /// Signal-to-noise ratio in the protocol's band, dB.
+    #[wasm_bindgen(js_name = snrDb)]
+    pub snr_db: f64,
+    /// The clock error locked to, parts per million.
+    #[wasm_bindgen(js_name = driftPpm)]
+    pub drift_ppm: f64,
+    /// Bytes Reed-Solomon corrected.
+    #[wasm_bindgen(js_name = correctedBytes)]
+    pub corrected_bytes: u32,
 }
 
 impl From<Message> for DecodedMessage {
@@ -241,6 +250,9 @@ impl From<Message> for DecodedMessage {
             hex: m.hex(),
             start_seconds: m.start_seconds,
             end_seconds: m.end_seconds,
+            snr_db: m.snr_db,
+            drift_ppm: m.drift_ppm,
+            corrected_bytes: u32::try_from(m.corrected_bytes).unwrap_or(u32::MAX),
             payload: m.payload,
         }
     }
@@ -341,8 +353,8 @@ impl From<Progress> for LiveProgress {
     }
 }
 
-/// A decoded WAV file: its header facts and its messages.
-#[wasm_bindgen]
+/// A decoded WAV file: its header facts, its messages and, when there are none, why.
+#[wasm_bindgen(getter_with_clone)]
 #[derive(Debug, Clone)]
 pub struct DecodedWav {
     /// Channels in the file.
@@ -357,6 +369,11 @@ pub struct DecodedWav {
     pub float: bool,
     /// Duration in seconds.
     pub seconds: f64,
+    /// When no message was found, a sentence saying why (else `undefined`).
+    pub diagnosis: Option<String>,
+    /// The diagnosis's machine name (`too_quiet`, `marker_heard`, ...), else `undefined`.
+    #[wasm_bindgen(js_name = diagnosisKind)]
+    pub diagnosis_kind: Option<String>,
     messages: Vec<DecodedMessage>,
     payloads: Vec<DecodedPayload>,
 }
@@ -392,6 +409,8 @@ pub fn decode_wav(
         bits_per_sample: d.info.bits_per_sample,
         float: d.info.float,
         seconds: d.info.frames as f64 / rate as f64,
+        diagnosis: d.diagnosis.as_ref().map(|x| x.to_string()),
+        diagnosis_kind: d.diagnosis.as_ref().map(|x| x.kind().to_string()),
         messages: convert(d.messages),
         payloads: convert_payloads(d.payloads),
     })
@@ -462,6 +481,13 @@ impl LiveDecoder {
             .into_iter()
             .map(LiveProgress::from)
             .collect()
+    }
+
+    /// Why the audio heard lately gave no message (as of the last receiver run), else
+    /// `undefined`.
+    #[wasm_bindgen(getter)]
+    pub fn diagnosis(&self) -> Option<String> {
+        self.inner.diagnosis().map(|d| d.to_string())
     }
 
     /// Seconds of audio received so far.

@@ -371,7 +371,7 @@ fn decode_json_shape() {
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     let doc = json(&r);
     let keys: Vec<_> = doc.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 3, "{doc}");
+    assert_eq!(keys.len(), 5, "{doc}");
     // The plain message is also the one complete payload (docs/framing.md).
     let p = &doc["payloads"][0];
     assert_eq!(p["text"], "Hello World");
@@ -380,6 +380,10 @@ fn decode_json_shape() {
         (true.into(), false.into())
     );
     assert_eq!(p["pieces"], 1);
+    assert!(
+        doc["diagnosis"].is_null() && doc["diagnosis_kind"].is_null(),
+        "{doc}"
+    );
     let info = &doc["audio_info"];
     assert_eq!(info["channels"], 1);
     assert_eq!(info["sample_rate"], 48000);
@@ -392,7 +396,10 @@ fn decode_json_shape() {
     let msgs = doc["messages"].as_array().unwrap();
     assert_eq!(msgs.len(), 1, "{doc}");
     let m = &msgs[0];
-    assert_eq!(m.as_object().unwrap().len(), 6, "{m}");
+    assert_eq!(m.as_object().unwrap().len(), 9, "{m}");
+    assert!(m["snr_db"].as_f64().unwrap() > 30.0, "{m}");
+    assert_eq!(m["drift_ppm"], 0.0);
+    assert_eq!(m["corrected_bytes"], 0);
     assert_eq!(m["hex"], "48656c6c6f20576f726c64");
     assert_eq!(m["text"], "Hello World");
     assert_eq!(m["protocol"], 2);
@@ -527,8 +534,16 @@ fn silence_decodes_to_nothing_with_exit_0() {
     let r = run(&["decode", "-"], Some(&wav));
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     assert!(r.stdout.is_empty());
+    // Why, on stderr.
+    assert!(
+        stderr(&r).contains("no message: the recording is silent"),
+        "{}",
+        stderr(&r)
+    );
     let r = run(&["decode", "--json", "-"], Some(&wav));
     assert_eq!(json(&r)["messages"], serde_json::json!([]));
+    assert_eq!(json(&r)["diagnosis_kind"], "silent");
+    assert!(json(&r)["diagnosis"].as_str().unwrap().contains("silent"));
 }
 
 #[test]

@@ -219,6 +219,15 @@ function messageItem(m, extra = '') {
   badge.className = 'badge';
   badge.textContent = m.protocolName;
   meta.append(badge, `${fmtSeconds(m.startSeconds)} – ${fmtSeconds(m.endSeconds)} · ${fmtBytes(m.payload.length)}${isText ? '' : ' (binary, shown as hex)'}${extra}`);
+  // Quality: band SNR, the clock drift locked to, the bytes Reed-Solomon repaired.
+  const quality = document.createElement('span');
+  quality.className = 'quality';
+  quality.textContent = ` · SNR ${m.snrDb.toFixed(1)} dB · drift ${Math.round(m.driftPpm)} ppm · ${m.correctedBytes} byte${m.correctedBytes === 1 ? '' : 's'} corrected`;
+  quality.title = 'Signal-to-noise ratio in the protocol band; clock error of the sender against the recording; bytes Reed-Solomon corrected';
+  meta.append(quality);
+  li.dataset.snrDb = String(m.snrDb);
+  li.dataset.driftPpm = String(m.driftPpm);
+  li.dataset.correctedBytes = String(m.correctedBytes);
   const copy = document.createElement('button');
   copy.type = 'button';
   copy.className = 'copy small';
@@ -281,6 +290,7 @@ async function decodeFile(file) {
   const status = $('decode-status');
   const list = $('decode-messages');
   list.replaceChildren();
+  showDiagnosis($('decode-diagnosis'), null);
   setStatus(status, `Decoding ${file.name}…`);
   const bytes = await file.arrayBuffer();
   const id = ++decodeId;
@@ -293,7 +303,7 @@ async function decodeFile(file) {
     setStatus(status, `${file.name}: ${result.message}`, 'error');
     return;
   }
-  const { info, messages, payloads, ms } = result;
+  const { info, messages, payloads, ms, diagnosis } = result;
   const fmt = `${info.sampleRate} Hz · ${info.float ? `${info.bitsPerSample}-bit float` : `${info.bitsPerSample}-bit`} · ${info.channels} ch · ${fmtSeconds(info.seconds)}`;
   const found = messages.length === 0 ? 'no message found' : messages.length === 1 ? '1 message' : `${messages.length} messages`;
   setStatus(status, `${file.name}: ${fmt} — ${found}, decoded in ${Math.round(ms)} ms`, messages.length ? 'ok' : '');
@@ -305,6 +315,13 @@ async function decodeFile(file) {
   for (const p of framed) items.push([p.startSeconds, payloadItem(p)]);
   items.sort((a, b) => a[0] - b[0]);
   for (const [, li] of items) list.append(li);
+  showDiagnosis($('decode-diagnosis'), diagnosis);
+}
+
+// Why nothing was decoded (the codec's diagnosis sentence), or hidden.
+function showDiagnosis(el, text, prefix = 'Why nothing was decoded') {
+  el.hidden = !text;
+  el.textContent = text ? `${prefix}: ${text}.` : '';
 }
 
 // ---- Listen -----------------------------------------------------------------------------------
@@ -422,7 +439,7 @@ function livePayloads(payloads) {
   }
 }
 
-function liveMessages({ messages, payloads, progress, elapsed, ms }) {
+function liveMessages({ messages, payloads, progress, elapsed, ms, diagnosis }) {
   liveProgress(progress);
   livePayloads(payloads);
   if (mic) {
@@ -440,6 +457,7 @@ function liveMessages({ messages, payloads, progress, elapsed, ms }) {
     }
   }
   if (!mic && messages.length === 0) return;
+  if (mic || diagnosis) showDiagnosis($('listen-diagnosis'), diagnosis, 'Nothing decoded in the last seconds');
   const now = performance.now() / 1000;
   // The stream's "elapsed" second corresponds to (about) now minus the audio queued since.
   const lag = Math.max(0, streamSeconds - elapsed);

@@ -17,6 +17,9 @@ function plain(list) {
     hex: m.hex,
     startSeconds: m.startSeconds,
     endSeconds: m.endSeconds,
+    snrDb: m.snrDb,
+    driftPpm: m.driftPpm,
+    correctedBytes: m.correctedBytes,
   }));
   for (const m of list) m.free();
   return out;
@@ -67,6 +70,8 @@ function drain() {
   const found = live.push(all);
   const ms = performance.now() - t0;
   const elapsed = live.elapsedSeconds;
+  // Why the receiver hears nothing (as of its last run), shown under the Listen panel.
+  const diagnosis = live.diagnosis ?? null;
   postMessage({
     type: 'live',
     messages: plain(found),
@@ -74,6 +79,7 @@ function drain() {
     progress: progressOf(live),
     elapsed,
     ms,
+    diagnosis,
   });
 }
 
@@ -91,10 +97,11 @@ onmessage = async (e) => {
         float: d.float,
         seconds: d.seconds,
       };
+      const diagnosis = d.diagnosis ?? null;
       const messages = plain(d.messages);
       const payloads = plainPayloads(d.payloads);
       d.free();
-      postMessage({ type: 'decoded', id: m.id, info, messages, payloads, ms: performance.now() - t0 });
+      postMessage({ type: 'decoded', id: m.id, info, messages, payloads, diagnosis, ms: performance.now() - t0 });
     } else if (m.type === 'live-start') {
       if (live) live.free();
       pending = [];
@@ -120,6 +127,7 @@ onmessage = async (e) => {
           progress: [],
           elapsed: live.elapsedSeconds,
           ms: 0,
+          diagnosis: live.diagnosis ?? null,
         });
         live.free();
         live = null;

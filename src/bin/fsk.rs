@@ -77,7 +77,8 @@ enum Command {
         /// The sender used DSS.
         #[arg(long, short = 'd')]
         dss: bool,
-        /// Print one JSON object with audio info and every message.
+        /// Print one JSON object with audio info, every message (with its snr_db, drift_ppm and
+        /// corrected_bytes) and, when there is none, a `diagnosis` of why.
         #[arg(long)]
         json: bool,
         /// Input WAV file or "-".
@@ -203,6 +204,10 @@ fn decode(options: DecodeOptions, json: bool, file: &str) -> Result<(), Failure>
                 }
             })
     };
+    // Why nothing came out goes to stderr: stdout stays the payloads only.
+    if let (false, Some(d)) = (json, &decoded.diagnosis) {
+        eprintln!("fsk: no message: {d}");
+    }
     Ok(())
 }
 
@@ -239,6 +244,9 @@ fn decoded_json(decoded: &Decoded) -> serde_json::Value {
                 "protocol_name": m.protocol_name(),
                 "start_seconds": m.start_seconds,
                 "end_seconds": m.end_seconds,
+                "snr_db": (m.snr_db * 10.0).round() / 10.0,
+                "drift_ppm": m.drift_ppm.round(),
+                "corrected_bytes": m.corrected_bytes,
             })
         })
         .collect();
@@ -252,6 +260,8 @@ fn decoded_json(decoded: &Decoded) -> serde_json::Value {
         },
         "messages": messages,
         "payloads": decoded.payloads.iter().map(payload_json).collect::<Vec<_>>(),
+        "diagnosis": decoded.diagnosis.as_ref().map(|d| d.to_string()),
+        "diagnosis_kind": decoded.diagnosis.as_ref().map(|d| d.kind()),
     })
 }
 

@@ -4,6 +4,7 @@
 //! accepts it, and a message is reported once per transmission, when neighbouring positions
 //! agree (or the read needed no correction at all with at least 4 parity bytes).
 
+use super::diagnose::{band_width, BandSums};
 use super::read::{correct_soft, Nibbles};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
@@ -24,6 +25,7 @@ struct Read {
     payload: Vec<u8>,
     changed: usize,
     conf: f32,
+    snr_db: f64,
 }
 
 pub(crate) fn decode(audio: &[f32], len: usize, dss: bool, nyquist: f64) -> Vec<Message> {
@@ -79,8 +81,8 @@ impl Symbols<'_> {
     }
 
     /// How much of the band's power the code word's tones hold: ~1 for a clean transmission,
-    /// ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept.
-    fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> f32 {
+    /// ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept; and the band SNR of the read.
+    fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> (f32, f64) {
         let p = self.p;
         let slots = if p.is_mono_tone() {
             1
@@ -88,6 +90,7 @@ impl Symbols<'_> {
             2 * p.bytes_per_tx
         };
         let (mut hit, mut all) = (0f64, 0f64);
+        let mut sums = BandSums::default();
         for (t, tones) in frame::symbols(p, word).iter().enumerate() {
             self.power(pos, t, power);
             all += power[p.freq_start..p.freq_start + 16 * slots]
@@ -98,8 +101,10 @@ impl Symbols<'_> {
                 .iter()
                 .map(|&r| power[p.freq_start + r] as f64)
                 .sum::<f64>();
+            sums.add(&power[p.freq_start..p.freq_start + band_width(p)], tones);
         }
-        (hit / (all + 1e-30)) as f32
+        // Symbols are sums of frame powers: no coherent gain to divide out.
+        ((hit / (all + 1e-30)) as f32, sums.snr_db(1.0))
     }
 }
 
@@ -147,7 +152,8 @@ fn read_protocol(
         else {
             continue;
         };
-        if sym.explained(pos, &word, &mut power) >= MIN_EXPLAINED {
+        let (explained, snr_db) = sym.explained(pos, &word, &mut power);
+        if explained >= MIN_EXPLAINED {
             word.truncate(len);
             let mean = conf[..n].iter().sum::<f32>() / n as f32;
             reads.push(Read {
@@ -156,6 +162,7 @@ fn read_protocol(
                 payload: word,
                 changed,
                 conf: mean,
+                snr_db,
             });
         }
     }
@@ -248,6 +255,9 @@ fn cluster(mut reads: Vec<Read>, len: usize, dss: bool) -> Vec<Message> {
                 protocol: r.protocol.id,
                 start_seconds: start,
                 end_seconds: start + span as f64 / sr,
+                snr_db: r.snr_db,
+                drift_ppm: 0.0,
+                corrected_bytes: r.changed,
             }
         })
         .collect()

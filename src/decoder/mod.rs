@@ -37,7 +37,11 @@
 //!    checks of step 4 are unchanged (a corrected word still needs its end marker), and the
 //!    plain reading stays first because subtracting the previous window doubles the noise.
 //!    Measured with `scripts/bench-channels` (docs/robustness.md).
+//!
+//! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
+//! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).
 
+mod diagnose;
 mod fixed;
 mod read;
 mod scan;
@@ -45,6 +49,7 @@ mod spectrum;
 mod stream;
 mod variable;
 
+pub use diagnose::Diagnosis;
 pub use stream::StreamDecoder;
 
 use crate::limits::{LimitError, Limits};
@@ -75,6 +80,15 @@ pub struct Message {
     pub start_seconds: f64,
     /// Where it ends, in seconds.
     pub end_seconds: f64,
+    /// Signal-to-noise ratio in the protocol's band over the message's data symbols, dB (per
+    /// 1024-sample frame; −30..100): the tones' power against the other bins of the band.
+    pub snr_db: f64,
+    /// The clock error the receiver locked to, in parts per million: positive when the tones
+    /// arrived higher (and faster) than nominal, i.e. the sender's clock ran fast against the
+    /// recorder's. Always 0 in fixed-length mode (no drift search).
+    pub drift_ppm: f64,
+    /// Bytes Reed-Solomon corrected (header and payload); 0 for a clean read.
+    pub corrected_bytes: usize,
 }
 
 impl Message {
@@ -161,6 +175,8 @@ pub struct Decoded {
     /// payload; the pieces of a framed payload are joined (lost ones rebuilt from parity) into one
     /// payload, `complete` only when every byte is there and its CRC-32 matches.
     pub payloads: Vec<crate::framing::Payload>,
+    /// When there are no messages, why.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 /// Assemble decoded messages into payloads (see [`Decoded::payloads`]).
@@ -170,6 +186,15 @@ pub fn payloads(messages: &[Message]) -> Vec<crate::framing::Payload> {
             .iter()
             .map(|m| (m.payload.as_slice(), m.start_seconds, m.end_seconds)),
     )
+}
+
+/// Decoded samples: the messages and, when there are none, why.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// Messages in order of their start.
+    pub messages: Vec<Message>,
+    /// When there are no messages, why.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 fn check_options(opts: &DecodeOptions) -> Result<(), DecodeError> {
@@ -187,17 +212,28 @@ pub fn decode_samples(
     sample_rate: u32,
     opts: &DecodeOptions,
 ) -> Result<Vec<Message>, DecodeError> {
-    decode_checked(samples, sample_rate, opts, false)
+    decode_checked(samples, sample_rate, opts, false, false).map(|o| o.messages)
+}
+
+/// [`decode_samples`], and when nothing is found, a [`Diagnosis`] of why (a look at a few hundred
+/// frames of the input: well under a millisecond).
+pub fn decode_samples_diagnosed(
+    samples: &[f32],
+    sample_rate: u32,
+    opts: &DecodeOptions,
+) -> Result<Outcome, DecodeError> {
+    decode_checked(samples, sample_rate, opts, false, true)
 }
 
 /// [`decode_samples`]; `in_range` promises finite samples in -1..1 (what [`read_wav`] returns), which
-/// saves a pass over the audio.
+/// saves a pass over the audio; `diagnose` asks for a diagnosis when nothing is found.
 fn decode_checked(
     samples: &[f32],
     sample_rate: u32,
     opts: &DecodeOptions,
     in_range: bool,
-) -> Result<Vec<Message>, DecodeError> {
+    diagnose: bool,
+) -> Result<Outcome, DecodeError> {
     check_options(opts)?;
     let l = &opts.limits;
     l.check_sample_rate(sample_rate)?;
@@ -234,14 +270,27 @@ fn decode_checked(
     // Bands whose tones lie above the input's Nyquist frequency carry nothing: skip them so that
     // filtered audio can never be read as a message.
     let nyquist = sample_rate as f64 / 2.0;
-    Ok(decode_48k(audio, opts, nyquist))
+    let mut heard = Vec::new();
+    let messages = decode_48k(audio, opts, nyquist, diagnose.then_some(&mut heard));
+    let diagnosis = (diagnose && messages.is_empty())
+        .then(|| diagnose::diagnose(samples, sample_rate, heard.first().copied()));
+    Ok(Outcome {
+        messages,
+        diagnosis,
+    })
 }
 
-/// Decode samples already at 48 kHz; `nyquist` limits the bands searched.
-pub(crate) fn decode_48k(audio: &[f32], opts: &DecodeOptions, nyquist: f64) -> Vec<Message> {
+/// Decode samples already at 48 kHz; `nyquist` limits the bands searched. Start markers that led
+/// to no message go to `heard` when given (see `variable::decode`).
+fn decode_48k(
+    audio: &[f32],
+    opts: &DecodeOptions,
+    nyquist: f64,
+    heard: Option<&mut Vec<diagnose::Heard>>,
+) -> Vec<Message> {
     let mut messages = match opts.fixed_length {
         Some(n) => fixed::decode(audio, n, opts.dss, nyquist),
-        None => variable::decode(audio, opts.dss, nyquist),
+        None => variable::decode(audio, opts.dss, nyquist, heard),
     };
     messages.sort_by(|a, b| a.start_seconds.total_cmp(&b.start_seconds));
     messages
@@ -253,11 +302,13 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
     check_options(opts)?;
     let audio = read_wav(bytes, &opts.limits)?;
     let rate = audio.info.sample_rate;
-    let mut messages = decode_checked(&audio.mono(), rate, opts, true)?;
+    let mixed = decode_checked(&audio.mono(), rate, opts, true, true)?;
+    let (mut messages, mut diagnosis) = (mixed.messages, mixed.diagnosis);
     if messages.is_empty() && audio.channels.len() > 1 {
         for ch in audio.channels.iter().take(8) {
-            messages = decode_checked(ch, rate, opts, true)?;
+            messages = decode_checked(ch, rate, opts, true, false)?.messages;
             if !messages.is_empty() {
+                diagnosis = None;
                 break;
             }
         }
@@ -266,5 +317,6 @@ pub fn decode_wav(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, DecodeE
         info: audio.info,
         payloads: payloads(&messages),
         messages,
+        diagnosis,
     })
 }

@@ -3,7 +3,9 @@
 //! are assembled across the window: only the pieces' bytes are kept, never the audio of a whole
 //! long payload.
 
-use super::{check_options, decode_samples, DecodeError, DecodeOptions, Message};
+use super::{
+    check_options, decode_samples_diagnosed, DecodeError, DecodeOptions, Diagnosis, Message,
+};
 use crate::framing::{Assembler, Payload, Progress};
 
 /// Longest window kept, in seconds: the longest transmission (protocol 6, 140 bytes, 38.9 s) plus
@@ -26,6 +28,8 @@ pub struct StreamDecoder {
     assembler: Assembler,
     /// Payloads finished (complete, or given up) and not yet taken.
     payloads: Vec<Payload>,
+    /// Why the last run over the window found nothing (None when it found a message).
+    diagnosis: Option<Diagnosis>,
 }
 
 /// Most finished payloads kept for [`StreamDecoder::take_payloads`] (the oldest are dropped).
@@ -46,12 +50,21 @@ impl StreamDecoder {
             reported: Vec::new(),
             assembler: Assembler::new(),
             payloads: Vec::new(),
+            diagnosis: None,
         })
     }
 
     /// Seconds of audio received so far.
     pub fn elapsed_seconds(&self) -> f64 {
         self.origin + self.buffer.len() as f64 / self.rate as f64
+    }
+
+    /// Why the audio in the window (the last 42 s at most, less what messages consumed) gave no
+    /// message, as of the last run of the receiver; `None` when it found one, or before the
+    /// first run. While a transmission is still arriving this is typically
+    /// [`Diagnosis::MarkerHeard`].
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        self.diagnosis.as_ref()
     }
 
     /// Feed samples; returns the messages completed by them (absolute times).
@@ -99,7 +112,14 @@ impl StreamDecoder {
 
     fn run(&mut self) -> Vec<Message> {
         self.new_samples = 0;
-        let found = decode_samples(&self.buffer, self.rate, &self.opts).unwrap_or_default();
+        let outcome = decode_samples_diagnosed(&self.buffer, self.rate, &self.opts).ok();
+        let (found, diagnosis) = outcome.map_or((Vec::new(), None), |o| (o.messages, o.diagnosis));
+        self.diagnosis = diagnosis.map(|mut d| {
+            if let Diagnosis::MarkerHeard { at_seconds, .. } = &mut d {
+                *at_seconds += self.origin;
+            }
+            d
+        });
         let mut out = Vec::new();
         let mut keep_from = 0.0f64; // seconds into the buffer that must be kept
         for mut m in found {

@@ -1,5 +1,6 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
+use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{correct_soft, read_symbols_with, Nibbles, Reading};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{Analyzer, BinPower, BINS};
@@ -56,7 +57,14 @@ struct Ffts {
     wide: BinPower,
 }
 
-pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
+/// With `heard`, when no message is found, the strongest start marker not followed by one goes
+/// there (its protocol identified by a second, fuller look: only then).
+pub(crate) fn decode(
+    audio: &[f32],
+    dss: bool,
+    nyquist: f64,
+    heard: Option<&mut Vec<Heard>>,
+) -> Vec<Message> {
     let mut ffts = Ffts {
         frame: Analyzer::new(),
         wide: BinPower::new(SCAN, []),
@@ -98,6 +106,8 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
     let mut out = Vec::new();
     // Sample spans already explained by a message.
     let mut taken: Vec<(f64, f64)> = Vec::new();
+    // The strongest run that gave no message, for the diagnosis.
+    let mut failed: Option<(MarkerRun, f64, Vec<&'static Protocol>)> = None;
     for run in runs {
         let rough = run.start_sample(WINDOW);
         if taken
@@ -111,9 +121,22 @@ pub(crate) fn decode(audio: &[f32], dss: bool, nyquist: f64) -> Vec<Message> {
             .filter(|p| p.freq_start == run.band && !p.is_mono_tone())
             .collect();
         let t0 = locate_marker(&mut ffts.wide, audio, &run);
-        if let Some((m, span)) = decode_at(audio, &run, t0, &protos, dss, &mut ffts) {
-            taken.push(span);
-            out.push(m);
+        match decode_at(audio, &run, t0, &protos, dss, &mut ffts, false) {
+            Ok((m, span)) => {
+                taken.push(span);
+                out.push(m);
+            }
+            Err(_) if failed.is_none() => failed = Some((run, t0, protos)),
+            Err(_) => {}
+        }
+    }
+    if let (Some(heard), Some((run, t0, protos)), true) = (heard, failed, out.is_empty()) {
+        // The same attempt again (it fails the same way), this time naming the protocol.
+        if let Err(Some(protocol)) = decode_at(audio, &run, t0, &protos, dss, &mut ffts, true) {
+            heard.push(Heard {
+                protocol,
+                at_seconds: t0.max(0.0) / SAMPLE_RATE as f64,
+            });
         }
     }
     out
@@ -315,6 +338,10 @@ fn locate_marker(an: &mut BinPower, audio: &[f32], run: &MarkerRun) -> f64 {
 struct Attempt {
     payload: Vec<u8>,
     frames: usize,
+    /// Bytes Reed-Solomon changed, header and payload.
+    corrected: usize,
+    /// The corrected stream (header, payload before DSS, parity): the tones that were sent.
+    stream: Vec<u8>,
 }
 
 /// Full decode of protocol `p` with data starting at `tau` in `seg`.
@@ -370,6 +397,7 @@ fn read_message(
     if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start)) {
         return None;
     }
+    let stream: Vec<u8> = head.iter().chain(word.iter()).copied().collect();
     word.truncate(len);
     if dss {
         frame::apply_dss(&mut word);
@@ -377,7 +405,34 @@ fn read_message(
     Some(Attempt {
         payload: word,
         frames: 2 * MARKER_FRAMES + symbols * p.frames_per_tx,
+        corrected: head_changed + changed,
+        stream,
     })
+}
+
+/// Band SNR of the data symbols from `tau` (at most `limit` of them, evenly spread), whose
+/// corrected stream is `stream`.
+fn data_snr_db(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    p: &Protocol,
+    tau: usize,
+    stream: &[u8],
+    limit: usize,
+) -> f64 {
+    let width = band_width(p);
+    let span = p.frames_per_tx * FRAME;
+    let mut power = [0f32; BINS];
+    let mut sums = BandSums::default();
+    let symbols = frame::symbols(p, stream);
+    let step = symbols.len().div_ceil(limit.max(1)).max(1);
+    for (t, tones) in symbols.iter().enumerate().step_by(step) {
+        ffts.frame
+            .power_of_sum(seg, tau + t * span, p.frames_per_tx, &mut power);
+        sums.add(&power[p.freq_start..p.freq_start + width], tones);
+    }
+    // Coherent sums: a tone's power grows with the square of the frames, the noise's linearly.
+    sums.snr_db(p.frames_per_tx as f64)
 }
 
 fn decode_at(
@@ -387,7 +442,8 @@ fn decode_at(
     protos: &[&'static Protocol],
     dss: bool,
     ffts: &mut Ffts,
-) -> Option<(Message, (f64, f64))> {
+    identify_failure: bool,
+) -> Result<(Message, (f64, f64)), Option<u8>> {
     let band = run.band;
     let scale = refine_scale(audio, t0, band, run.scale);
     let max_frames = protos
@@ -401,12 +457,32 @@ fn decode_at(
     let seg: Cow<[f32]> = if (scale - 1.0).abs() < 3e-4 {
         Cow::Borrowed(&audio[a..b])
     } else {
-        Cow::Owned(crate::resample::stretch(&audio[a..b], scale).ok()?)
+        Cow::Owned(crate::resample::stretch(&audio[a..b], scale).map_err(|_| None)?)
     };
     let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
+    // The timing tries of the plain reading, for naming the protocol of a failure.
+    let mut plain_tries: Vec<Try> = Vec::new();
     for &(reading, per_protocol) in READINGS {
-        if let Some(found) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol) {
-            let (p, tau, att) = found;
+        let (found, tries) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol);
+        if reading == Reading::Plain {
+            plain_tries = tries;
+        }
+        if let Some((p, tau, att)) = found {
+            // The offset that reads the header most confidently can be a fraction of a frame
+            // early or late (the reading tolerates it; the SNR would count the neighbouring
+            // symbol's tones as noise): measure where the first symbols are cleanest among it
+            // and the marker's estimate (located to 256 samples).
+            let at = [tau as f64, data_est - 128.0, data_est, data_est + 128.0]
+                .into_iter()
+                .filter(|&t| t >= 0.0)
+                .map(|t| t as usize)
+                .map(|t| (data_snr_db(ffts, &seg, p, t, &att.stream, 4), t))
+                .fold(
+                    (f64::MIN, tau),
+                    |best, c| if c.0 > best.0 { c } else { best },
+                )
+                .1;
+            let snr_db = data_snr_db(ffts, &seg, p, at, &att.stream, 24);
             let start = a as f64 + (tau as f64 - (MARKER_FRAMES * FRAME) as f64) / scale;
             let end = start + (att.frames * FRAME) as f64 / scale;
             let sr = SAMPLE_RATE as f64;
@@ -415,12 +491,65 @@ fn decode_at(
                 protocol: p.id,
                 start_seconds: start.max(0.0) / sr,
                 end_seconds: end / sr,
+                snr_db,
+                drift_ppm: (scale - 1.0) * 1e6,
+                corrected_bytes: att.corrected,
             };
-            return Some((msg, (start, end)));
+            return Ok((msg, (start, end)));
         }
     }
-    None
+    Err(if identify_failure {
+        identify(ffts, &seg, protos, &plain_tries)
+    } else {
+        None
+    })
 }
+
+/// Which protocol a start marker that led to no message belongs to, for the diagnosis: the first
+/// of the `tries` (best header confidence first) whose header decodes and whose end marker is
+/// where that header's length puts it; else the one whose header read most confidently (a
+/// faster protocol's window inside a slower one's header symbol reads it as well, so this guess
+/// can name a faster protocol of the right band).
+fn identify(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    protos: &[&'static Protocol],
+    tries: &[(f32, usize, usize)],
+) -> Option<u8> {
+    for &(_, pi, tau) in tries {
+        let p = protos[pi];
+        let mut nib = Nibbles::default();
+        read_symbols_with(
+            &mut ffts.frame,
+            seg,
+            p,
+            tau,
+            frame::symbol_count(p, HEADER_LEN),
+            Reading::Plain,
+            &mut nib,
+        );
+        let (mut head, conf) = nib.bytes();
+        head.truncate(HEADER_LEN);
+        if correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0, || false).is_none() {
+            continue;
+        }
+        let len = head[0] as usize;
+        if len == 0 || len > MAX_VARIABLE_PAYLOAD {
+            continue;
+        }
+        let symbols = frame::symbol_count(p, frame::stream_len(len, frame::Mode::Variable));
+        let data_end = tau + symbols * p.frames_per_tx * FRAME;
+        if end_marker_at(ffts, seg, data_end, p.freq_start) {
+            return Some(p.id);
+        }
+    }
+    tries.first().map(|t| protos[t.1].id)
+}
+
+/// A message read: its protocol, where its data starts, and what was read.
+type Found = (&'static Protocol, usize, Attempt);
+/// A timing try: (header confidence, protocol index, data start).
+type Try = (f32, usize, usize);
 
 /// One way of reading the data: rank (protocol, offset) pairs by the confidence of the header
 /// symbols read that way, and read the best `per_protocol` offsets of each protocol in full.
@@ -432,7 +561,7 @@ fn try_reading(
     ffts: &mut Ffts,
     reading: Reading,
     per_protocol: usize,
-) -> Option<(&'static Protocol, usize, Attempt)> {
+) -> (Option<Found>, Vec<Try>) {
     let mut ranked: Vec<(f32, usize, usize)> = Vec::new();
     for (pi, p) in protos.iter().enumerate() {
         let hs = frame::symbol_count(p, HEADER_LEN);
@@ -461,8 +590,8 @@ fn try_reading(
     for &(_, pi, tau) in &tries {
         let p = protos[pi];
         if let Some(att) = read_message(ffts, seg, p, tau, dss, reading) {
-            return Some((p, tau, att));
+            return (Some((p, tau, att)), tries);
         }
     }
-    None
+    (None, tries)
 }

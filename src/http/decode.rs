@@ -99,9 +99,10 @@ pub fn payload_json(p: &Payload) -> Value {
     })
 }
 
-/// The JSON answer: the old service's fields plus `messages` and `payloads`. `decoded_text`
-/// joins the complete payloads only, and `success` is false when any payload is incomplete;
-/// `incomplete` then says which and what is missing.
+/// The JSON answer: the old service's fields plus `messages` (with their quality figures) and
+/// `payloads`. `decoded_text` joins the complete payloads only, and `success` is false when any
+/// payload is incomplete; `incomplete` then says which and what is missing. When nothing was
+/// decoded, `diagnosis` (a sentence) and `diagnosis_kind` say why.
 pub fn response_json(d: &Decoded, seconds: f64) -> Value {
     let mut text = Vec::new();
     for p in d.payloads.iter().filter(|p| p.complete) {
@@ -133,6 +134,9 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
                 "protocol_name": m.protocol_name(),
                 "start_seconds": round(m.start_seconds),
                 "end_seconds": round(m.end_seconds),
+                "snr_db": (m.snr_db * 10.0).round() / 10.0,
+                "drift_ppm": m.drift_ppm.round(),
+                "corrected_bytes": m.corrected_bytes,
             })
         })
         .collect();

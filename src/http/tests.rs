@@ -285,7 +285,81 @@ fn decode_multipart_and_raw_give_the_old_fields() {
         assert_eq!(v["messages"][0]["data_base64"], "SGVsbG8gV29ybGQ=");
         assert_eq!(v["messages"][0]["protocol"], 1);
         assert!(v["messages"][0]["start_seconds"].as_f64().unwrap() >= 0.0);
+        // Quality figures of a clean encode; no diagnosis when something was decoded.
+        assert!(v["messages"][0]["snr_db"].as_f64().unwrap() > 30.0, "{v}");
+        assert_eq!(v["messages"][0]["drift_ppm"], 0.0);
+        assert_eq!(v["messages"][0]["corrected_bytes"], 0);
+        assert!(
+            v["diagnosis"].is_null() && v["diagnosis_kind"].is_null(),
+            "{v}"
+        );
     }
+}
+
+#[test]
+fn decode_says_why_nothing_was_found() {
+    // Digital silence, a 440 Hz hum, seeded white noise.
+    let hum: Vec<f32> = (0..48000)
+        .map(|i| 0.5 * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 48000.0).sin())
+        .collect();
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<f32> = (0..96000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            0.2 * ((seed >> 40) as f32 / (1u64 << 23) as f32 - 1.0)
+        })
+        .collect();
+    for (samples, kind, words) in [
+        (vec![0.0; 48000], "silent", "silent"),
+        (hum, "out_of_band", "outside every protocol band"),
+        (noise, "nothing_found", "nothing resembling a transmission"),
+    ] {
+        let w = crate::write_wav(&samples, 48000, SampleFormat::I16);
+        let r = call(req("POST", "/decode", Some("audio/wav"), &w));
+        assert_eq!(r.status(), 200);
+        let v = json_of(&r);
+        assert_eq!(v["messages"], serde_json::json!([]));
+        assert_eq!(v["diagnosis_kind"], kind, "{v}");
+        assert!(v["diagnosis"].as_str().unwrap().contains(words), "{v}");
+    }
+}
+
+#[test]
+fn decode_reads_g711_mu_law() {
+    // "A" encoded at 8 kHz with [DT] Fast, stored as μ-law (G.711 code words: sign, segment and
+    // step of each 16-bit sample, complemented).
+    let o = EncodeOptions {
+        protocol: 7,
+        sample_rate: 8000,
+        ..Default::default()
+    };
+    let samples = crate::encode(b"A", &o).unwrap();
+    let codes: Vec<u8> = samples
+        .iter()
+        .map(|&v| {
+            let x = (v * 32767.0) as i32;
+            let sign = if x < 0 { 0x80u8 } else { 0 };
+            let mag = (x.unsigned_abs().min(32635) + 132) as u16;
+            let seg = (15 - mag.leading_zeros() as u16).saturating_sub(7).min(7);
+            !(sign | (seg << 4) as u8 | ((mag >> (seg + 3)) & 0x0f) as u8)
+        })
+        .collect();
+    let mut w = crate::write_wav(&[], 8000, SampleFormat::I16);
+    w[20] = 7; // format tag: mu-law
+    w[28..32].copy_from_slice(&8000u32.to_le_bytes()); // byte rate
+    w[32] = 1; // block align
+    w[34] = 8; // bits
+    w[40..44].copy_from_slice(&(codes.len() as u32).to_le_bytes());
+    w.extend_from_slice(&codes);
+    let riff = w.len() as u32 - 8;
+    w[4..8].copy_from_slice(&riff.to_le_bytes());
+    let r = call(req("POST", "/decode", Some("audio/wav"), &w));
+    assert_eq!(r.status(), 200);
+    let v = json_of(&r);
+    assert_eq!(v["decoded_text"], "A", "{v}");
+    assert_eq!(v["audio_info"]["bps"], 8);
 }
 
 #[test]
@@ -297,6 +371,7 @@ fn decode_silence_is_200_with_nothing() {
     assert_eq!(v["decoded_text"], "");
     assert_eq!(v["message_length"], 0);
     assert_eq!(v["messages"], serde_json::json!([]));
+    assert_eq!(v["diagnosis_kind"], "silent");
 }
 
 /// method, uri, content type, body, expected status, expected `error`.
@@ -307,8 +382,8 @@ fn bad_input_corpus() {
     let w = wav(b"A", EncodeOptions::default());
     let mut truncated = w[..30].to_vec();
     truncated.truncate(30);
-    let mut mulaw = w.clone();
-    mulaw[20] = 7; // format tag 7 (mu-law)
+    let mut adpcm = w.clone();
+    adpcm[20] = 2; // format tag 2 (MS ADPCM; G.711 tags 6 and 7 are read)
     let too_long_wav = crate::write_wav(&vec![0.0; 8000 * 301], 8000, SampleFormat::I16);
     let json = Some("application/json");
     let cases: Vec<Case> = vec![
@@ -588,7 +663,7 @@ fn bad_input_corpus() {
             "POST",
             "/decode".into(),
             Some("audio/wav"),
-            mulaw,
+            adpcm,
             422,
             "Unreadable WAV file",
         ),

@@ -74,7 +74,10 @@ async function decodeInPage(file) {
       body: li.querySelector('.body').textContent,
       meta: li.querySelector('.meta').textContent,
       protocol: Number(li.dataset.protocol),
+      snrDb: Number(li.dataset.snrDb),
+      correctedBytes: Number(li.dataset.correctedBytes),
     })),
+    diagnosis: document.getElementById('decode-diagnosis').hidden ? null : document.getElementById('decode-diagnosis').textContent,
   }));
 }
 
@@ -310,11 +313,24 @@ test('decodes a 10 s recording in the page (timed)', async () => {
     runs.push(r.ms);
   }
   assert.deepEqual(r.messages.map((m) => m.body), ['ten seconds of sound, decoded in the page']);
+  // Quality next to the message, and no diagnosis.
+  assert.ok(r.messages[0].snrDb > 30, `SNR ${r.messages[0].snrDb}`);
+  assert.equal(r.messages[0].correctedBytes, 0);
+  assert.match(r.messages[0].meta, /SNR \d+\.\d dB · drift -?\d+ ppm · 0 bytes corrected/);
+  assert.equal(r.diagnosis, null);
   const median = (xs) => xs.sort((a, b) => a - b)[1];
   // In the worker (decodeWav only), and from choosing the file to the message on screen.
   metric('decode_10s_worker_ms_median', Math.round(median(runs)));
   metric('decode_10s_choose_to_shown_ms_median', Math.round(median(walls)));
   assert.ok(median(runs) < 10_000, `decoding 10 s took ${median(runs)} ms`);
+});
+
+test('a file with nothing in it says why', async () => {
+  const file = path.join(work, 'silence.wav');
+  writeFileSync(file, pcm16Wav(new Float32Array(48000), 48000));
+  const r = await decodeInPage(file);
+  assert.deepEqual(r.messages, []);
+  assert.match(r.diagnosis, /^Why nothing was decoded: the recording is silent/);
 });
 
 test('listens to a fake microphone through the AudioWorklet and decodes live', async () => {
@@ -337,11 +353,15 @@ test('listens to a fake microphone through the AudioWorklet and decodes live', a
       body: li.querySelector('.body').textContent,
       protocol: Number(li.dataset.protocol),
       delay: Number(li.dataset.delay),
+      snrDb: Number(li.dataset.snrDb),
+      driftPpm: Number(li.dataset.driftPpm),
     })));
     for (const m of got.slice(0, 2)) {
       assert.equal(m.body, 'live from the fake mic');
       assert.equal(m.protocol, 1);
       assert.ok(m.delay < 1.5, `shown ${m.delay} s after the end`);
+      assert.ok(m.snrDb > 10, `SNR ${m.snrDb}`);
+      assert.ok(Math.abs(m.driftPpm) < 2000, `drift ${m.driftPpm}`);
     }
     // Audio time received after the nominal end of the transmission (its end marker) until the
     // message was reported, plus the receiver's time: negative = found before the marker ended.

@@ -145,6 +145,32 @@ def test_old_json_fields_and_types(server):
     assert base64.b64decode(m["data_base64"]) == MSG48.encode()
     assert m["text"] == MSG48 and m["protocol"] == 1 and m["protocol_name"] == "Fast"
     assert 0 <= m["start_seconds"] < m["end_seconds"] <= ai["total_samples"] / 48000 + 0.05
+    # Quality figures of a clean encode, and no diagnosis when something decodes.
+    assert m["snr_db"] > 30 and m["drift_ppm"] == 0 and m["corrected_bytes"] == 0
+    assert r["diagnosis"] is None and r["diagnosis_kind"] is None
+
+
+def pcm16_wav(samples, rate):
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return buf.getvalue()
+
+
+def test_nothing_decoded_says_why(server):
+    # One second of digital silence, then a 440 Hz hum: nothing to decode, and the reason.
+    silence = pcm16_wav(np.zeros(48000), 48000)
+    r = decode(server, silence)
+    assert r["messages"] == [] and r["diagnosis_kind"] == "silent"
+    assert "silent" in r["diagnosis"]
+    t = np.arange(48000) / 48000
+    hum = pcm16_wav(0.5 * np.sin(2 * np.pi * 440 * t), 48000)
+    r = decode(server, hum)
+    assert r["messages"] == [] and r["diagnosis_kind"] == "out_of_band", r
+    assert "outside every protocol band" in r["diagnosis"]
 
 
 def test_long_text_and_newlines_round_trip(server):

@@ -17,8 +17,8 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::fsk::codec::codec::{
-    AudioInfo, DecodeOptions, Decoded, EncodeOptions, EncodePlan, Error, FramingMode, Limits,
-    Message, Payload, ProtocolInfo, SampleFormat,
+    AudioInfo, DecodeOptions, Decoded, Diagnosis, DiagnosisKind, EncodeOptions, EncodePlan, Error,
+    FramingMode, Limits, Message, Payload, ProtocolInfo, SampleFormat,
 };
 
 /// The built component: `FSK_COMPONENT`, or `target/fsk-codec.wasm` of the repository.

@@ -3,8 +3,8 @@
 //! ggwave vectors give the same answers in both (byte-identical encodes, identical decodes).
 
 use fsk_component_host::{
-    component_path, Codec, DecodeOptions, EncodeOptions, Error, FramingMode, Host, Limits, Message,
-    Payload, SampleFormat,
+    component_path, Codec, DecodeOptions, DiagnosisKind, EncodeOptions, Error, FramingMode, Host,
+    Limits, Message, Payload, SampleFormat,
 };
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -93,6 +93,16 @@ fn assert_same_messages(what: &str, wasm: &[Message], native: &[fskhttp::Message
         .collect();
     assert_eq!(w, n, "{what}: messages differ between component and native");
     for (a, b) in wasm.iter().zip(native) {
+        // The quality figures cross the interface unchanged (the same code computes them; the
+        // float maths of wasm and native may differ in the last bits).
+        assert_eq!(a.corrected_bytes as usize, b.corrected_bytes, "{what}");
+        assert!(
+            (a.snr_db - b.snr_db).abs() < 0.01,
+            "{what}: {} vs {}",
+            a.snr_db,
+            b.snr_db
+        );
+        assert!((a.drift_ppm - b.drift_ppm).abs() < 1.0, "{what}");
         assert!(
             (a.start_seconds - b.start_seconds).abs() < 1e-6
                 && (a.end_seconds - b.end_seconds).abs() < 1e-6,
@@ -515,10 +525,24 @@ fn bad_input_gets_typed_errors_and_the_instance_survives() {
         vec![]
     );
 
+    // A WAV with nothing in it says why; one with a message has no diagnosis.
+    let quiet = fskhttp::write_wav(&silence, 48000, fskhttp::SampleFormat::I16);
+    let why = c.decode(&quiet, &d).unwrap().unwrap();
+    assert!(why.messages.is_empty());
+    let why = why.diagnosis.expect("a diagnosis");
+    assert_eq!(why.kind, DiagnosisKind::Silent);
+    assert!(why.text.contains("silent"), "{}", why.text);
+
     // After all of that the same instance still works.
     let again = c.decode(&wav, &d).unwrap().unwrap();
     assert_eq!(again.messages.len(), 1);
     assert_eq!(again.messages[0].payload, b"Hello World");
+    assert!(again.diagnosis.is_none());
+    assert!(
+        again.messages[0].snr_db > 30.0,
+        "{}",
+        again.messages[0].snr_db
+    );
 }
 
 struct Vector {
