@@ -156,6 +156,9 @@ pub fn response_json(d: &Decoded, seconds: f64) -> Value {
         "messages": messages,
         "payloads": d.payloads.iter().map(payload_json).collect::<Vec<_>>(),
         "incomplete": incomplete,
+        // Why nothing was decoded (null when something was).
+        "diagnosis": d.diagnosis.as_ref().map(|x| x.to_string()),
+        "diagnosis_kind": d.diagnosis.as_ref().map(|x| x.kind()),
     })
 }
 
