@@ -1052,7 +1052,7 @@ fn encode_takes_parity_and_framing_everywhere() {
 #[test]
 fn encode_refuses_bad_parity_and_framing() {
     for (uri, detail) in [
-        ("/encode?m=hi&parity=9", "`parity` is 9, outside 0-8"),
+        ("/encode?m=hi&parity=9", "parity 9 outside 0-8"),
         ("/encode?m=hi&parity=-1", "`parity` is -1, outside 0-8"),
         ("/encode?m=hi&framing=sometimes", "use auto, always or none"),
         (
