@@ -2,9 +2,10 @@
 //! length (fixed seeds), long payloads split in several transmissions, several messages a file,
 //! WAV formats, noise and clock drift.
 mod common;
-use common::{Rng, Wav};
+use common::{u16_at, u32_at, wav_fields, Rng, Wav};
 use fskhttp::{
-    decode_samples, decode_wav, encode, encode_48k, DecodeOptions, EncodeOptions, PROTOCOLS,
+    decode_samples, decode_wav, encode, encode_48k, read_wav, write_wav, DecodeOptions,
+    EncodeOptions, Limits, SampleFormat, PROTOCOLS,
 };
 
 fn opts(protocol: u8) -> EncodeOptions {
@@ -407,4 +408,34 @@ fn non_finite_and_huge_samples_are_sanitised_not_a_panic() {
     assert!(decode_samples(&junk, 44100, &DecodeOptions::default())
         .unwrap()
         .is_empty());
+}
+
+/// Our float WAV is hound's WAVE_FORMAT_EXTENSIBLE file (sub-format IEEE float) with consistent
+/// sizes, and our reader gets every sample back bit for bit; the 16-bit one keeps the plain
+/// 44-byte header.
+#[test]
+fn our_float_wav_is_extensible_and_reads_back_exactly() {
+    let audio = encode_48k(b"float file", &opts(1)).unwrap();
+    let wav = write_wav(&audio, 48000, SampleFormat::F32);
+    assert_eq!(u16_at(&wav, 20), 0xFFFE);
+    let f = wav_fields(&wav);
+    assert_eq!(
+        (f.format, f.channels, f.rate, f.byte_rate, f.align, f.bits),
+        (3, 1, 48000, 192_000, 4, 32)
+    );
+    assert_eq!(u32_at(&wav, 4) as usize, wav.len() - 8);
+    assert_eq!(f.data.len(), audio.len() * 4);
+    assert_eq!(wav.len(), 68 + audio.len() * 4);
+    let a = read_wav(&wav, &Limits::default()).unwrap();
+    assert!(a.info.float && a.info.bits_per_sample == 32 && a.info.frames == audio.len());
+    assert!(a.channels[0]
+        .iter()
+        .zip(&audio)
+        .all(|(x, y)| x.to_bits() == y.to_bits()));
+
+    let wav16 = write_wav(&audio, 48000, SampleFormat::I16);
+    let f = wav_fields(&wav16);
+    assert_eq!(u16_at(&wav16, 20), 1);
+    assert_eq!(wav16.len(), 44 + 2 * audio.len());
+    assert_eq!((f.format, f.bits, f.align), (1, 16, 2));
 }
