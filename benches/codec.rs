@@ -47,6 +47,13 @@ fn benches(c: &mut Criterion) {
     g.bench_function("140B_p1_44k1", |b| {
         b.iter(|| encode(black_box(&payload), &p1(44100)).unwrap())
     });
+    // The whole WAV (synthesis + writer), 16-bit and float.
+    g.bench_function("140B_p1_48k_wav16", |b| {
+        b.iter(|| encode_wav(black_box(&payload), &p1(48000), SampleFormat::I16).unwrap())
+    });
+    g.bench_function("140B_p1_48k_wavf32", |b| {
+        b.iter(|| encode_wav(black_box(&payload), &p1(48000), SampleFormat::F32).unwrap())
+    });
     g.finish();
 
     let opts = DecodeOptions::default();

@@ -3,7 +3,7 @@
 //! all be refused with exit 3 and a one-line reason, never a crash.
 mod common;
 
-use common::Rng;
+use common::{riff, u16_at, u32_at, Rng, Wav};
 use fskhttp::{encode_wav, EncodeOptions, SampleFormat};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -76,14 +76,6 @@ fn encode_file(dir: &Path, name: &str, args: &[&str], stdin: Option<&[u8]>) -> V
     assert_eq!(code(&o), 0, "fsk {full:?}: {}", stderr(&o));
     assert!(o.stdout.is_empty());
     std::fs::read(&out).unwrap()
-}
-
-fn u16_at(b: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([b[at], b[at + 1]])
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -210,8 +202,9 @@ fn options_reach_the_encoder() {
             "{args:?}"
         );
         assert_eq!(u32_at(&wav, 24), opts.sample_rate, "{args:?}");
+        // 16-bit: plain PCM; float: hound's WAVE_FORMAT_EXTENSIBLE with the IEEE-float sub-format.
         let (tag, bits) = match fmt {
-            SampleFormat::F32 => (3, 32),
+            SampleFormat::F32 => (0xFFFE, 32),
             _ => (1, 16),
         };
         assert_eq!(
@@ -219,6 +212,9 @@ fn options_reach_the_encoder() {
             (tag, bits),
             "{args:?}"
         );
+        if *fmt == SampleFormat::F32 {
+            assert_eq!(u16_at(&wav, 44), 3, "{args:?}");
+        }
     }
 }
 
@@ -522,15 +518,7 @@ fn long_payload_decodes_as_consecutive_messages() {
 
 #[test]
 fn silence_decodes_to_nothing_with_exit_0() {
-    let mut wav = Vec::new();
-    let data = vec![0u8; 48000 * 2];
-    wav.extend_from_slice(b"RIFF");
-    wav.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(b"WAVEfmt ");
-    wav.extend_from_slice(&fmt_body(1, 1, 48000, 16));
-    wav.extend_from_slice(b"data");
-    wav.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
+    let wav = Wav::pcm(16, 1, 48000).bytes(&vec![0u8; 48000 * 2]);
     let r = run(&["decode", "-"], Some(&wav));
     assert_eq!(code(&r), 0, "{}", stderr(&r));
     assert!(r.stdout.is_empty());
@@ -561,41 +549,19 @@ fn missing_file_exits_3_with_a_reason() {
 // ------------------------------------------------------------------------------------------------
 // malformed WAV corpus: built here, deterministic, all small
 
-/// A 16-byte PCM/float `fmt ` body with a consistent block align and byte rate (chunk header
-/// included).
-fn fmt_body(tag: u16, channels: u16, rate: u32, bits: u16) -> Vec<u8> {
-    let align = (channels as u32 * bits as u32 / 8) as u16;
-    fmt_raw(tag, channels, rate, bits, align)
+/// A 16-byte PCM/float `fmt ` with a consistent block align and byte rate.
+fn fmt_body(tag: u16, channels: u16, rate: u32, bits: u16) -> Wav {
+    Wav::new(tag, channels, rate, bits)
 }
 
-fn fmt_raw(tag: u16, channels: u16, rate: u32, bits: u16, align: u16) -> Vec<u8> {
-    let mut v = Vec::new();
-    v.extend_from_slice(&16u32.to_le_bytes());
-    v.extend_from_slice(&tag.to_le_bytes());
-    v.extend_from_slice(&channels.to_le_bytes());
-    v.extend_from_slice(&rate.to_le_bytes());
-    v.extend_from_slice(&rate.wrapping_mul(align as u32).to_le_bytes());
-    v.extend_from_slice(&align.to_le_bytes());
-    v.extend_from_slice(&bits.to_le_bytes());
-    v
+/// The same with any block align.
+fn fmt_raw(tag: u16, channels: u16, rate: u32, bits: u16, align: u16) -> Wav {
+    Wav::new(tag, channels, rate, bits).align(align)
 }
 
-/// RIFF/WAVE around the given chunks, with a RIFF size `riff` (None = correct).
-fn riff(chunks: &[u8], riff: Option<u32>) -> Vec<u8> {
-    let mut v = b"RIFF".to_vec();
-    v.extend_from_slice(&riff.unwrap_or(4 + chunks.len() as u32).to_le_bytes());
-    v.extend_from_slice(b"WAVE");
-    v.extend_from_slice(chunks);
-    v
-}
-
-fn wav_with(fmt: Vec<u8>, data_size: u32, data: &[u8]) -> Vec<u8> {
-    let mut c = b"fmt ".to_vec();
-    c.extend_from_slice(&fmt);
-    c.extend_from_slice(b"data");
-    c.extend_from_slice(&data_size.to_le_bytes());
-    c.extend_from_slice(data);
-    riff(&c, None)
+/// `fmt `, then a data chunk claiming `data_size` bytes holding `data`.
+fn wav_with(fmt: Wav, data_size: u32, data: &[u8]) -> Vec<u8> {
+    fmt.data_size(data_size).bytes(data)
 }
 
 /// Files the decoder must refuse (exit 3), with a word the reason must contain.
@@ -643,7 +609,7 @@ fn malformed_corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             {
                 let mut c = b"data\x04\x00\x00\x00\0\0\0\0".to_vec();
                 c.extend_from_slice(b"fmt ");
-                c.extend_from_slice(&ok_fmt());
+                c.extend_from_slice(&ok_fmt().fmt_chunk());
                 riff(&c, None)
             },
             "fmt",
@@ -652,7 +618,7 @@ fn malformed_corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "no-data-chunk",
             {
                 let mut c = b"fmt ".to_vec();
-                c.extend_from_slice(&ok_fmt());
+                c.extend_from_slice(&ok_fmt().fmt_chunk());
                 riff(&c, None)
             },
             "data",
@@ -661,7 +627,7 @@ fn malformed_corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "huge-junk-chunk-hides-data",
             {
                 let mut c = b"fmt ".to_vec();
-                c.extend_from_slice(&ok_fmt());
+                c.extend_from_slice(&ok_fmt().fmt_chunk());
                 c.extend_from_slice(b"LIST\xf0\xff\xff\xff");
                 c.extend_from_slice(b"data\x04\x00\x00\x00\0\0\0\0");
                 riff(&c, None)
@@ -736,19 +702,8 @@ fn malformed_corpus() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         (
             "extensible-unknown-subformat",
             {
-                let mut f = Vec::new();
-                f.extend_from_slice(&40u32.to_le_bytes());
-                f.extend_from_slice(&0xfffeu16.to_le_bytes());
-                f.extend_from_slice(&1u16.to_le_bytes());
-                f.extend_from_slice(&48000u32.to_le_bytes());
-                f.extend_from_slice(&96000u32.to_le_bytes());
-                f.extend_from_slice(&2u16.to_le_bytes());
-                f.extend_from_slice(&16u16.to_le_bytes());
-                f.extend_from_slice(&22u16.to_le_bytes());
-                f.extend_from_slice(&16u16.to_le_bytes());
-                f.extend_from_slice(&4u32.to_le_bytes());
-                f.extend_from_slice(&[0x99, 0x00]); // sub-format tag 0x0099
-                f.extend_from_slice(&[0u8; 14]);
+                // WAVE_FORMAT_EXTENSIBLE with sub-format tag 0x0099.
+                let f = fmt_body(1, 1, 48000, 16).sub_format(0x99);
                 wav_with(f, 64, &pcm(64))
             },
             "format",

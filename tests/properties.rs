@@ -5,8 +5,11 @@
 //! - every committed fuzz input (`fuzz/corpus/*`, `fuzz/regressions/*`) runs through the same
 //!   target body libFuzzer runs (`fuzz/targets.rs`) without a panic, each well under a second.
 
+mod common;
 #[path = "../fuzz/targets.rs"]
 mod targets;
+
+use common::Wav;
 
 use fskhttp::{
     decode_samples, decode_wav, encode, encode_wav, read_wav, DecodeOptions, EncodeOptions, Limits,
@@ -115,23 +118,20 @@ fn wav_round_trip_every_format() {
     .unwrap();
 }
 
-/// A canonical 44-byte WAV header with arbitrary fields, then `data` bytes.
-fn wav_header(format: u16, channels: u16, rate: u32, bits: u16, data_len: u32) -> Vec<u8> {
-    let block = channels.wrapping_mul(bits / 8);
-    let mut h = Vec::with_capacity(44);
-    h.extend_from_slice(b"RIFF");
-    h.extend_from_slice(&36u32.wrapping_add(data_len).to_le_bytes());
-    h.extend_from_slice(b"WAVEfmt ");
-    h.extend_from_slice(&16u32.to_le_bytes());
-    h.extend_from_slice(&format.to_le_bytes());
-    h.extend_from_slice(&channels.to_le_bytes());
-    h.extend_from_slice(&rate.to_le_bytes());
-    h.extend_from_slice(&rate.wrapping_mul(u32::from(block)).to_le_bytes());
-    h.extend_from_slice(&block.to_le_bytes());
-    h.extend_from_slice(&bits.to_le_bytes());
-    h.extend_from_slice(b"data");
-    h.extend_from_slice(&data_len.to_le_bytes());
-    h
+/// A canonical 44-byte WAV header with arbitrary fields (RIFF size 36 + the claimed data size,
+/// wrapping), then `body` however long it really is.
+fn wav_claiming(
+    format: u16,
+    channels: u16,
+    rate: u32,
+    bits: u16,
+    data_len: u32,
+    body: &[u8],
+) -> Vec<u8> {
+    Wav::new(format, channels, rate, bits)
+        .data_size(data_len)
+        .riff_size(36u32.wrapping_add(data_len))
+        .bytes(body)
 }
 
 #[test]
@@ -162,8 +162,7 @@ fn limits_hold_for_any_header() {
     r.run(
         &strategy,
         |(fmt, ch, rate, bits, claimed, body, max_ch, max_s)| {
-            let mut wav = wav_header(fmt, ch, rate, bits, claimed);
-            wav.extend_from_slice(&body);
+            let wav = wav_claiming(fmt, ch, rate, bits, claimed, &body);
             let limits = Limits {
                 max_seconds: max_s,
                 max_channels: max_ch,
@@ -199,8 +198,7 @@ fn decode_never_panics_on_random_bytes() {
     r.run(&strategy, |bytes| {
         let _ = decode_wav(&bytes, &DecodeOptions::default());
         // The same bytes behind a valid header, so that the decoder proper runs on them.
-        let mut wav = wav_header(1, 1, 48_000, 16, bytes.len() as u32);
-        wav.extend_from_slice(&bytes);
+        let wav = Wav::pcm(16, 1, 48_000).bytes(&bytes);
         let _ = decode_wav(&wav, &DecodeOptions::default());
         targets::decode_samples_target(&bytes);
         Ok(())

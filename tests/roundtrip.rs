@@ -2,10 +2,10 @@
 //! length (fixed seeds), long payloads split in several transmissions, several messages a file,
 //! WAV formats, noise and clock drift.
 mod common;
-use common::Rng;
+use common::{u16_at, u32_at, wav_fields, Rng, Wav};
 use fskhttp::{
-    decode_samples, decode_wav, encode, encode_48k, write_wav, DecodeOptions, EncodeOptions,
-    SampleFormat, PROTOCOLS,
+    decode_samples, decode_wav, encode, encode_48k, read_wav, write_wav, DecodeOptions,
+    EncodeOptions, Limits, SampleFormat, PROTOCOLS,
 };
 
 fn opts(protocol: u8) -> EncodeOptions {
@@ -188,6 +188,8 @@ fn output_rates_decode() {
     }
 }
 
+/// `samples` in any format: channel 1 carries -0.5 of the signal, every other channel the signal;
+/// an odd-sized chunk the reader must skip (with its pad byte) sits before the data.
 fn wav_with(
     samples: &[f32],
     channels: u16,
@@ -196,62 +198,19 @@ fn wav_with(
     extensible: bool,
     rate: u32,
 ) -> Vec<u8> {
-    let bytes_per = (bits / 8) as usize;
-    let mut data = Vec::new();
-    for &s in samples {
-        for c in 0..channels {
-            let v = if c == 1 { -s * 0.5 } else { s };
-            match (float, bits) {
-                (true, 32) => data.extend_from_slice(&v.to_le_bytes()),
-                (true, _) => data.extend_from_slice(&(v as f64).to_le_bytes()),
-                (false, 8) => data.push(((v * 127.0) + 128.0) as u8),
-                (false, 16) => data.extend_from_slice(&((v * 32767.0) as i16).to_le_bytes()),
-                (false, 24) => {
-                    data.extend_from_slice(&((v * 8_388_607.0) as i32).to_le_bytes()[..3])
-                }
-                (false, _) => {
-                    data.extend_from_slice(&((v as f64 * 2_147_483_647.0) as i32).to_le_bytes())
-                }
-            }
-        }
-    }
-    let tag: u16 = if extensible {
-        0xFFFE
-    } else if float {
-        3
+    let mut wav = if float {
+        Wav::float(bits, channels, rate)
     } else {
-        1
+        Wav::pcm(bits, channels, rate)
     };
-    let fmt_len: u32 = if extensible { 40 } else { 16 };
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(4 + 8 + fmt_len + 8 + 8 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&fmt_len.to_le_bytes());
-    out.extend_from_slice(&tag.to_le_bytes());
-    out.extend_from_slice(&channels.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * channels as u32 * bytes_per as u32).to_le_bytes());
-    out.extend_from_slice(&(channels * bytes_per as u16).to_le_bytes());
-    out.extend_from_slice(&bits.to_le_bytes());
     if extensible {
-        out.extend_from_slice(&22u16.to_le_bytes());
-        out.extend_from_slice(&bits.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
-        let sub: u16 = if float { 3 } else { 1 };
-        out.extend_from_slice(&sub.to_le_bytes());
-        out.extend_from_slice(&[
-            0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
-        ]);
+        wav = wav.extensible();
     }
-    // An odd-sized chunk the reader must skip (with its pad byte).
-    out.extend_from_slice(b"LIST");
-    out.extend_from_slice(&3u32.to_le_bytes());
-    out.extend_from_slice(&[1, 2, 3, 0]);
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    out
+    let interleaved: Vec<f32> = samples
+        .iter()
+        .flat_map(|&s| (0..channels).map(move |c| if c == 1 { -s * 0.5 } else { s }))
+        .collect();
+    wav.chunk(b"LIST", &[1, 2, 3]).samples(&interleaved)
 }
 
 #[test]
@@ -297,12 +256,7 @@ fn tones_on_one_channel_out_of_phase_mix_still_decode() {
         data.extend_from_slice(&((s * 32767.0) as i16).to_le_bytes());
         data.extend_from_slice(&(-((s * 32767.0) as i16)).to_le_bytes());
     }
-    let mut wav = write_wav(&[], 48000, SampleFormat::I16);
-    wav[22] = 2; // channels
-    wav[28..32].copy_from_slice(&(48000u32 * 4).to_le_bytes());
-    wav[32] = 4; // block align
-    wav[40..44].copy_from_slice(&(data.len() as u32).to_le_bytes());
-    wav.extend_from_slice(&data);
+    let wav = Wav::pcm(16, 2, 48000).bytes(&data);
     let d = decode_wav(&wav, &DecodeOptions::default()).unwrap();
     assert_eq!(d.messages.first().and_then(|m| m.text()), Some("left only"));
 }
@@ -454,4 +408,34 @@ fn non_finite_and_huge_samples_are_sanitised_not_a_panic() {
     assert!(decode_samples(&junk, 44100, &DecodeOptions::default())
         .unwrap()
         .is_empty());
+}
+
+/// Our float WAV is hound's WAVE_FORMAT_EXTENSIBLE file (sub-format IEEE float) with consistent
+/// sizes, and our reader gets every sample back bit for bit; the 16-bit one keeps the plain
+/// 44-byte header.
+#[test]
+fn our_float_wav_is_extensible_and_reads_back_exactly() {
+    let audio = encode_48k(b"float file", &opts(1)).unwrap();
+    let wav = write_wav(&audio, 48000, SampleFormat::F32);
+    assert_eq!(u16_at(&wav, 20), 0xFFFE);
+    let f = wav_fields(&wav);
+    assert_eq!(
+        (f.format, f.channels, f.rate, f.byte_rate, f.align, f.bits),
+        (3, 1, 48000, 192_000, 4, 32)
+    );
+    assert_eq!(u32_at(&wav, 4) as usize, wav.len() - 8);
+    assert_eq!(f.data.len(), audio.len() * 4);
+    assert_eq!(wav.len(), 68 + audio.len() * 4);
+    let a = read_wav(&wav, &Limits::default()).unwrap();
+    assert!(a.info.float && a.info.bits_per_sample == 32 && a.info.frames == audio.len());
+    assert!(a.channels[0]
+        .iter()
+        .zip(&audio)
+        .all(|(x, y)| x.to_bits() == y.to_bits()));
+
+    let wav16 = write_wav(&audio, 48000, SampleFormat::I16);
+    let f = wav_fields(&wav16);
+    assert_eq!(u16_at(&wav16, 20), 1);
+    assert_eq!(wav16.len(), 44 + 2 * audio.len());
+    assert_eq!((f.format, f.bits, f.align), (1, 16, 2));
 }

@@ -1,7 +1,7 @@
 //! The ggwave reference vectors (made by the pinned PyPI ggwave, see tests/data/ggwave/README.md):
 //! byte-exact encoding at 48 kHz, and decoding of every file.
 mod common;
-use common::{vector_set, vectors};
+use common::{u16_at, u32_at, vector_set, vectors, wav_fields};
 use fskhttp::{decode_wav, encode_wav, DecodeOptions, EncodeOptions, SampleFormat};
 
 /// (entries, entries at 48 kHz) of each set scripts/gen-vectors makes.
@@ -36,29 +36,41 @@ fn encoding_is_byte_exact_at_48k() {
             SampleFormat::I16
         };
         let ours = encode_wav(&v.payload, &opts, fmt).unwrap();
-        // Compare the sample data; our header is the standard one (RIFF size 36 + data), the
-        // `cli_` files carry ggwave-to-file's (28 + data), the `py_` files the standard one.
-        let theirs = &v.bytes[44..];
-        assert_eq!(ours.len() - 44, theirs.len(), "{}: length", v.file);
-        if let Some(i) = ours[44..].iter().zip(theirs).position(|(a, b)| a != b) {
+        // Compare the header fields and the sample data. Our 16-bit header is the standard one
+        // (RIFF size 36 + data); our float header is hound's WAVE_FORMAT_EXTENSIBLE one (68
+        // bytes), where ggwave's float files carry a plain IEEE-float one: headers are ours to
+        // choose, the samples must be ggwave's. The `cli_` files carry ggwave-to-file's RIFF
+        // size (28 + data), the `py_` files the standard one.
+        let (o, t) = (wav_fields(&ours), wav_fields(&v.bytes));
+        assert_eq!(o.data.len(), t.data.len(), "{}: length", v.file);
+        if let Some(i) = o.data.iter().zip(t.data).position(|(a, b)| a != b) {
             panic!(
                 "{}: first difference at data byte {i} of {}",
                 v.file,
-                theirs.len()
+                t.data.len()
             );
         }
         assert_eq!(
-            u32::from_le_bytes(ours[4..8].try_into().unwrap()) as usize,
-            ours.len() - 8
+            (o.format, o.channels, o.rate, o.byte_rate, o.align, o.bits),
+            (t.format, t.channels, t.rate, t.byte_rate, t.align, t.bits),
+            "{}: header fields",
+            v.file
         );
+        assert_eq!(u32_at(&ours, 4) as usize, ours.len() - 8);
         if v.file.starts_with("py_") {
-            assert!(ours == v.bytes, "{}: header differs", v.file);
+            if v.float {
+                // hound's extensible header; the sample data was compared above.
+                assert_eq!(u16_at(&ours, 20), 0xFFFE, "{}", v.file);
+                assert_eq!(ours.len(), 68 + t.data.len(), "{}", v.file);
+            } else {
+                assert!(ours == v.bytes, "{}: header differs", v.file);
+            }
             whole_files += 1;
         } else {
             assert_eq!(
-                u32::from_le_bytes(v.bytes[4..8].try_into().unwrap()) as usize,
+                u32_at(&v.bytes, 4) as usize,
                 v.bytes.len() - 16,
-                "{}: ggwave-to-file's RIFF size",
+                "ggwave-to-file's RIFF size of {}",
                 v.file
             );
         }

@@ -84,3 +84,210 @@ impl Rng {
         (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
     }
 }
+
+// ------------------------------------------------------------------------------------------------
+// WAV files: the one builder every test uses.
+
+/// A WAV file under construction: any format tag, channel count, rate and bit depth, plus the
+/// knobs hostile tests need (a lying block align, data size or RIFF size, an extensible `fmt `
+/// with any sub-format, extra chunks of any size before the data). Defaults are consistent.
+#[derive(Clone, Debug)]
+pub struct Wav {
+    pub tag: u16,
+    pub channels: u16,
+    pub rate: u32,
+    pub bits: u16,
+    /// Block align; None = `channels * (bits / 8)` (wrapping).
+    pub align: Option<u16>,
+    /// Some(sub-format tag): write WAVE_FORMAT_EXTENSIBLE (0xFFFE) with this sub-format.
+    pub sub_format: Option<u16>,
+    /// Chunks written between `fmt ` and `data` (odd sizes get their pad byte).
+    pub chunks: Vec<([u8; 4], Vec<u8>)>,
+    /// The data chunk's size field; None = the bytes given.
+    pub data_size: Option<u32>,
+    /// The RIFF size field; None = the file's length - 8.
+    pub riff_size: Option<u32>,
+}
+
+impl Wav {
+    /// Any format tag (1 = PCM, 3 = IEEE float, 6/7 = A-law/μ-law, or anything hostile).
+    pub fn new(tag: u16, channels: u16, rate: u32, bits: u16) -> Self {
+        Wav {
+            tag,
+            channels,
+            rate,
+            bits,
+            align: None,
+            sub_format: None,
+            chunks: Vec::new(),
+            data_size: None,
+            riff_size: None,
+        }
+    }
+    pub fn pcm(bits: u16, channels: u16, rate: u32) -> Self {
+        Self::new(1, channels, rate, bits)
+    }
+    pub fn float(bits: u16, channels: u16, rate: u32) -> Self {
+        Self::new(3, channels, rate, bits)
+    }
+    /// As WAVE_FORMAT_EXTENSIBLE, the current tag becoming the sub-format.
+    pub fn extensible(self) -> Self {
+        let sub = self.tag;
+        self.sub_format(sub)
+    }
+    pub fn sub_format(mut self, sub: u16) -> Self {
+        self.sub_format = Some(sub);
+        self
+    }
+    pub fn align(mut self, align: u16) -> Self {
+        self.align = Some(align);
+        self
+    }
+    pub fn chunk(mut self, id: &[u8; 4], body: &[u8]) -> Self {
+        self.chunks.push((*id, body.to_vec()));
+        self
+    }
+    pub fn data_size(mut self, size: u32) -> Self {
+        self.data_size = Some(size);
+        self
+    }
+    pub fn riff_size(mut self, size: u32) -> Self {
+        self.riff_size = Some(size);
+        self
+    }
+
+    /// The `fmt ` chunk after its id: size field, then body (16 bytes, or 40 when extensible).
+    pub fn fmt_chunk(&self) -> Vec<u8> {
+        let align = self
+            .align
+            .unwrap_or(self.channels.wrapping_mul(self.bits / 8));
+        let mut v = Vec::new();
+        let size: u32 = if self.sub_format.is_some() { 40 } else { 16 };
+        v.extend_from_slice(&size.to_le_bytes());
+        let tag = if self.sub_format.is_some() {
+            0xFFFE
+        } else {
+            self.tag
+        };
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&self.channels.to_le_bytes());
+        v.extend_from_slice(&self.rate.to_le_bytes());
+        v.extend_from_slice(&self.rate.wrapping_mul(u32::from(align)).to_le_bytes());
+        v.extend_from_slice(&align.to_le_bytes());
+        v.extend_from_slice(&self.bits.to_le_bytes());
+        if let Some(sub) = self.sub_format {
+            v.extend_from_slice(&22u16.to_le_bytes()); // cbSize
+            v.extend_from_slice(&self.bits.to_le_bytes()); // valid bits
+            v.extend_from_slice(&0u32.to_le_bytes()); // channel mask
+            v.extend_from_slice(&sub.to_le_bytes());
+            // The rest of the KSDATAFORMAT sub-format GUID.
+            v.extend_from_slice(&[
+                0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
+            ]);
+        }
+        v
+    }
+
+    /// The whole file with `data` as the data chunk's bytes.
+    pub fn bytes(&self, data: &[u8]) -> Vec<u8> {
+        let mut c = b"fmt ".to_vec();
+        c.extend_from_slice(&self.fmt_chunk());
+        for (id, body) in &self.chunks {
+            c.extend_from_slice(id);
+            c.extend_from_slice(&(body.len() as u32).to_le_bytes());
+            c.extend_from_slice(body);
+            if body.len() % 2 == 1 {
+                c.push(0);
+            }
+        }
+        c.extend_from_slice(b"data");
+        let size = self.data_size.unwrap_or(data.len() as u32);
+        c.extend_from_slice(&size.to_le_bytes());
+        c.extend_from_slice(data);
+        riff(&c, self.riff_size)
+    }
+
+    /// The whole file with `samples` (interleaved, in -1..1) stored in this format (PCM 8/16/24/32
+    /// bits, float 32/64 bits).
+    pub fn samples(&self, samples: &[f32]) -> Vec<u8> {
+        let float = self.sub_format.unwrap_or(self.tag) == 3;
+        let mut data = Vec::new();
+        for &s in samples {
+            put_sample(&mut data, s, self.bits, float);
+        }
+        self.bytes(&data)
+    }
+}
+
+/// One sample in a WAV's little-endian encoding (PCM scaled by 2^(bits-1) - 1, 8-bit offset).
+pub fn put_sample(out: &mut Vec<u8>, v: f32, bits: u16, float: bool) {
+    match (float, bits) {
+        (true, 32) => out.extend_from_slice(&v.to_le_bytes()),
+        (true, _) => out.extend_from_slice(&(v as f64).to_le_bytes()),
+        (false, 8) => out.push(((v * 127.0) + 128.0) as u8),
+        (false, 16) => out.extend_from_slice(&((v * 32767.0) as i16).to_le_bytes()),
+        (false, 24) => out.extend_from_slice(&((v * 8_388_607.0) as i32).to_le_bytes()[..3]),
+        (false, _) => out.extend_from_slice(&((v as f64 * 2_147_483_647.0) as i32).to_le_bytes()),
+    }
+}
+
+/// RIFF/WAVE around raw chunk bytes, with RIFF size `size` (None = correct): for files whose
+/// chunk layout is itself the hostile part.
+pub fn riff(chunks: &[u8], size: Option<u32>) -> Vec<u8> {
+    let mut v = b"RIFF".to_vec();
+    v.extend_from_slice(&size.unwrap_or(4 + chunks.len() as u32).to_le_bytes());
+    v.extend_from_slice(b"WAVE");
+    v.extend_from_slice(chunks);
+    v
+}
+
+/// Little-endian fields of a WAV header.
+pub fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes(b[at..at + 2].try_into().unwrap())
+}
+pub fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+/// The header fields that matter and the data bytes of a well-formed WAV.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WavFields<'a> {
+    /// The format tag, or the sub-format tag of a WAVE_FORMAT_EXTENSIBLE file.
+    pub format: u16,
+    pub channels: u16,
+    pub rate: u32,
+    pub byte_rate: u32,
+    pub align: u16,
+    pub bits: u16,
+    pub data: &'a [u8],
+}
+
+/// Parse a well-formed WAV (tests only: panics on anything else).
+pub fn wav_fields(b: &[u8]) -> WavFields<'_> {
+    assert_eq!(&b[0..4], b"RIFF");
+    assert_eq!(&b[8..12], b"WAVE");
+    let (mut at, mut fmt) = (12, None);
+    while at + 8 <= b.len() {
+        let size = u32_at(b, at + 4) as usize;
+        let body = &b[at + 8..];
+        match &b[at..at + 4] {
+            b"fmt " => fmt = Some(body),
+            b"data" => {
+                let f = fmt.expect("fmt before data");
+                let tag = u16_at(f, 0);
+                return WavFields {
+                    format: if tag == 0xFFFE { u16_at(f, 24) } else { tag },
+                    channels: u16_at(f, 2),
+                    rate: u32_at(f, 4),
+                    byte_rate: u32_at(f, 8),
+                    align: u16_at(f, 12),
+                    bits: u16_at(f, 14),
+                    data: &body[..size.min(body.len())],
+                };
+            }
+            _ => {}
+        }
+        at += 8 + size + (size & 1);
+    }
+    panic!("no data chunk");
+}

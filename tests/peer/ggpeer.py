@@ -77,7 +77,7 @@ def gg_decode(samples, rate=RATE, fixed=None, dss=False, chunk=1024) -> list:
 
 
 def read_wav(data: bytes):
-    """(rate, float32 mono samples) of a mono 16-bit PCM or 32-bit float WAV."""
+    """(rate, float32 mono samples) of a mono 16-bit PCM or 32-bit float WAV (plain or extensible)."""
     assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
     at, fmt, samples = 12, None, None
     while at + 8 <= len(data):
@@ -85,6 +85,8 @@ def read_wav(data: bytes):
         body = data[at + 8 : at + 8 + size]
         if cid == b"fmt ":
             tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
+            if tag == 0xFFFE:  # WAVE_FORMAT_EXTENSIBLE: the format is the sub-format GUID's first field
+                tag = struct.unpack("<H", body[24:26])[0]
             fmt = (tag, ch, rate, bits)
         elif cid == b"data":
             samples = body
