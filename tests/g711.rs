@@ -1,6 +1,9 @@
 //! G.711 WAVs (telephone systems, call recorders): a message encoded to PCM, companded to μ-law
 //! and A-law by the small G.711 encoder below (plain and `WAVE_FORMAT_EXTENSIBLE` files), decodes
 //! exactly like the 16-bit PCM original: the same payloads, protocols and times.
+mod common;
+
+use common::Wav;
 use fskhttp::{decode_wav, encode, write_wav, DecodeOptions, EncodeOptions, SampleFormat};
 
 /// G.711 μ-law encoding of a 16-bit sample: bias 132, segment = position of the highest set bit
@@ -29,39 +32,11 @@ fn a_law(x: i16) -> u8 {
     (sign | (seg << 4) as u8 | step as u8) ^ 0x55
 }
 
-/// A G.711 WAV of `codes` (mono): tag 7 (μ-law) or 6 (A-law), plain or extensible.
+/// A G.711 WAV of `codes` (mono): tag 7 (μ-law) or 6 (A-law), plain or extensible, with the
+/// `fact` chunk telephone systems write.
 fn g711_wav(tag: u16, extensible: bool, rate: u32, codes: &[u8]) -> Vec<u8> {
-    let mut fmt = Vec::new();
-    fmt.extend_from_slice(&(if extensible { 0xFFFE } else { tag }).to_le_bytes());
-    fmt.extend_from_slice(&1u16.to_le_bytes());
-    fmt.extend_from_slice(&rate.to_le_bytes());
-    fmt.extend_from_slice(&rate.to_le_bytes());
-    fmt.extend_from_slice(&1u16.to_le_bytes());
-    fmt.extend_from_slice(&8u16.to_le_bytes());
-    if extensible {
-        fmt.extend_from_slice(&22u16.to_le_bytes());
-        fmt.extend_from_slice(&8u16.to_le_bytes());
-        fmt.extend_from_slice(&4u32.to_le_bytes()); // front centre
-        fmt.extend_from_slice(&tag.to_le_bytes());
-        fmt.extend_from_slice(&[
-            0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71,
-        ]);
-    } else {
-        fmt.extend_from_slice(&0u16.to_le_bytes());
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(4 + 8 + fmt.len() as u32 + 12 + 8 + codes.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&(fmt.len() as u32).to_le_bytes());
-    out.extend_from_slice(&fmt);
-    out.extend_from_slice(b"fact");
-    out.extend_from_slice(&4u32.to_le_bytes());
-    out.extend_from_slice(&(codes.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(codes.len() as u32).to_le_bytes());
-    out.extend_from_slice(codes);
-    out
+    let wav = Wav::new(tag, 1, rate, 8).chunk(b"fact", &(codes.len() as u32).to_le_bytes());
+    if extensible { wav.extensible() } else { wav }.bytes(codes)
 }
 
 /// (protocol, payload, start, end) of every message.

@@ -169,10 +169,37 @@ pub fn correct_soft(
     max_erasures: usize,
     worth_erasing: impl FnOnce() -> bool,
 ) -> Option<usize> {
+    correct_soft_strict(word, conf, nsym, max_erasures, usize::MAX, worth_erasing)
+}
+
+/// [`correct_soft`], except that a corrected word is only accepted when at most `max_errors` of
+/// the bytes it changed lie outside the erased positions (with no erasures: at most `max_errors`
+/// bytes changed). The room readings try every timing offset two more ways, many more trials per
+/// start marker than the plain reading: with at most one error beside the erasures and 4 check symbols kept, a random word
+/// passes a trial with probability about `n·255/256⁴` (≈ 5e-6) instead of `C(n,2)·255²/256⁴`.
+pub fn correct_soft_strict(
+    word: &mut [u8],
+    conf: &[f32],
+    nsym: usize,
+    max_erasures: usize,
+    max_errors: usize,
+    worth_erasing: impl FnOnce() -> bool,
+) -> Option<usize> {
     // The syndromes do not depend on the erasures: compute them once for every trial.
     let synd = reed_solomon::syndromes(word, nsym).ok()?;
-    if let Ok(c) = reed_solomon::correct_with_syndromes(word, nsym, &synd, &[]) {
-        return Some(c.changed);
+    if max_errors == usize::MAX {
+        if let Ok(c) = reed_solomon::correct_with_syndromes(word, nsym, &synd, &[]) {
+            return Some(c.changed);
+        }
+    } else {
+        let mut trial = word.to_vec();
+        match reed_solomon::correct_with_syndromes(&mut trial, nsym, &synd, &[]) {
+            Ok(c) if c.changed <= max_errors => {
+                word.copy_from_slice(&trial);
+                return Some(c.changed);
+            }
+            _ => {}
+        }
     }
     if nsym.min(max_erasures) < 2 || !worth_erasing() {
         return None;
@@ -182,14 +209,19 @@ pub fn correct_soft(
     let mut e = 2;
     while e <= nsym.min(max_erasures) {
         let mut trial = word.to_vec();
-        if let Ok(c) = reed_solomon::correct_with_syndromes(
-            &mut trial,
-            nsym,
-            &synd,
-            &order[..e.min(order.len())],
-        ) {
-            word.copy_from_slice(&trial);
-            return Some(c.changed);
+        let erased = &order[..e.min(order.len())];
+        if let Ok(c) = reed_solomon::correct_with_syndromes(&mut trial, nsym, &synd, erased) {
+            let errors = if max_errors == usize::MAX {
+                0
+            } else {
+                (0..word.len())
+                    .filter(|&i| trial[i] != word[i] && !erased.contains(&i))
+                    .count()
+            };
+            if errors <= max_errors {
+                word.copy_from_slice(&trial);
+                return Some(c.changed);
+            }
         }
         e += 2;
     }

@@ -1,7 +1,7 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
 use super::diagnose::{band_width, BandSums, Heard};
-use super::read::{correct_soft, read_symbols_with, Nibbles, Reading};
+use super::read::{correct_soft, correct_soft_strict, read_symbols_with, Nibbles, Reading};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{Analyzer, BinPower, BINS};
 use super::Message;
@@ -386,11 +386,19 @@ fn read_message(
     // needs erasures is corrected if at all, so the marker is looked for before those trials:
     // a wrong (protocol, offset) candidate then fails without them.
     let mut marker: Option<bool> = None;
-    let changed = correct_soft(
+    // The room readings make many more erasure trials per marker: they may leave at most one
+    // error beside their erasures (see `correct_soft_strict`).
+    let max_errors = if reading == Reading::Plain {
+        usize::MAX
+    } else {
+        1
+    };
+    let changed = correct_soft_strict(
         &mut word,
         &conf[HEADER_LEN..n],
         ecc_len(len),
         ecc_len(len).saturating_sub(4),
+        max_errors,
         || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start)),
     )?;
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
