@@ -1,7 +1,7 @@
 //! Framing of long payloads (docs/framing.md): pieces, parity, the receiver's report, and the same
 //! through audio.
 mod common;
-use common::Rng;
+use common::{runner, Rng};
 use fskhttp::encoder::GAP_SAMPLES;
 use fskhttp::frame::transmission_frames;
 use fskhttp::framing::{self, assemble, split, Header, Payload, HEADER_LEN};
@@ -11,7 +11,6 @@ use fskhttp::{
     SampleFormat, StreamDecoder,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Receive `pieces` (in this order, with times from their position) and assemble.
 fn receive(pieces: &[&[u8]]) -> Vec<Payload> {
@@ -244,18 +243,6 @@ fn options_are_validated() {
     assert_eq!(fskhttp::plan(100, &auto).unwrap().framed, None);
     assert_eq!(Framing::parse("ALWAYS"), Some(Framing::Always));
     assert_eq!(Framing::parse("sometimes"), None);
-}
-
-fn runner(cases: u32, seed: u8) -> TestRunner {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    TestRunner::new_with_rng(
-        config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
-    )
 }
 
 #[test]

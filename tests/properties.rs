@@ -9,28 +9,15 @@ mod common;
 #[path = "../fuzz/targets.rs"]
 mod targets;
 
-use common::Wav;
+use common::{runner, Wav};
 
 use fskhttp::{
     decode_samples, decode_wav, encode, encode_wav, read_wav, DecodeOptions, EncodeOptions, Limits,
     SampleFormat, PROTOCOLS,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-fn runner(cases: u32, seed: u8) -> TestRunner {
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        ..Config::default()
-    };
-    TestRunner::new_with_rng(
-        config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
-    )
-}
 
 /// Output rates to try: every rate the encoder accepts that can carry the protocol's band.
 const RATES: [u32; 6] = [8000, 16_000, 22_050, 32_000, 44_100, 96_000];

@@ -52,19 +52,23 @@ pub fn write_wav(samples: &[f32], sample_rate: u32, format: SampleFormat) -> Vec
     let max = (u32::MAX as usize - header) / bytes;
     let samples = &samples[..samples.len().min(max)];
     let mut out = std::io::Cursor::new(Vec::with_capacity(header + bytes * samples.len()));
-    // Writing into memory cannot fail and both specs are ones hound supports, so errors here are
-    // programming errors, not input errors.
-    let mut w =
-        hound::WavWriter::new(&mut out, spec).expect("hound accepts 16-bit and float specs");
+    // None of the three hound calls below can fail, whatever the input: hound's only errors here
+    // are an unsupported bit depth (we ask for 16 or 32), an I/O error (the sink is a Vec, whose
+    // writes and seeks never fail), a 32-bit size overflow (the samples were clamped above) and an
+    // unfinished multi-channel frame (the file is mono).
+    let mut w = hound::WavWriter::new(&mut out, spec).expect("16/32-bit spec into a Vec");
     if format == SampleFormat::I16 {
         // One pre-sized buffer, written once (hound's fast path for 16-bit).
         let mut w16 = w.get_i16_writer(samples.len() as u32);
         for &y in samples {
             w16.write_sample(to_i16(y));
         }
-        w16.flush().expect("in-memory write");
+        // Exactly the reserved count was written, into a Vec (see above).
+        w16.flush()
+            .expect("in-memory write of the reserved samples");
     }
-    w.finalize().expect("in-memory write");
+    // Header sizes of a clamped, mono, in-memory file (see above).
+    w.finalize().expect("in-memory header update");
     let mut out = out.into_inner();
     if format == SampleFormat::F32 {
         debug_assert_eq!(out.len(), header);

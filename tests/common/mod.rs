@@ -62,6 +62,20 @@ pub fn vectors() -> Vec<Vector> {
         .collect()
 }
 
+/// A proptest runner with `cases` cases, a fixed seed and no persistence files (repeatable runs).
+pub fn runner(cases: u32, seed: u8) -> proptest::test_runner::TestRunner {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let config = Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(
+        config,
+        TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]),
+    )
+}
+
 /// Deterministic xorshift64* for repeatable random payloads.
 pub struct Rng(pub u64);
 impl Rng {
