@@ -6,8 +6,13 @@
 //! * `wasi:keyvalue/store` + `atomics@0.2.0-draft2`: store `<label>` is the folder `/kv/<label>`
 //!   (preopen it: `--dir HOST::/kv`), one file per key (hex of the key); `set` writes a temporary
 //!   file and renames it. `increment` and `swap` hold a per-key lock file (created exclusively), so
-//!   concurrent instances count exactly (`increment` rewrites the few bytes in place under it); a
-//!   lock older than 10 s (an instance killed while holding it) is broken.
+//!   concurrent instances count exactly; a lock older than 10 s (an instance killed while holding
+//!   it) is broken. A counter is one fixed-width record, `+000000000000000000042 <fnv64 hex>\n`,
+//!   rewritten in place under the lock; reads (`get`, `increment` by 0) take no lock: they accept a
+//!   record whose checksum matches (a read that overlapped a rewrite does not, and is read again)
+//!   and fall back to the locked read for anything else (a missing key, a counter from an older
+//!   stub in plain decimal). Reads are most of a `/health` or `/metrics` request's store work, and
+//!   lock-free they neither wait for nor delay the requests that count.
 
 wit_bindgen::generate!({ world: "stub", path: "wit", generate_all });
 
@@ -180,6 +185,51 @@ fn read_small(f: &mut fs::File) -> Result<Vec<u8>, Error> {
     }
 }
 
+/// What a value file holds.
+#[derive(Debug, PartialEq)]
+enum Record {
+    /// A counter record whose checksum matches.
+    Counter(i64),
+    /// Shaped like a counter record, but its checksum does not match: a read that overlapped the
+    /// record's rewrite.
+    Torn,
+    /// Anything else: a `set` value, an empty file, a counter in an older stub's plain decimal.
+    Other,
+}
+
+/// Bytes of a counter record: sign and 20 digits, a space, 16 hex digits of the checksum, `\n`.
+const RECORD_LEN: usize = 39;
+
+fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl Record {
+    fn write(n: i64) -> String {
+        let digits = format!("{n:+021}");
+        format!("{digits} {:016x}\n", fnv64(digits.as_bytes()))
+    }
+
+    fn parse(v: &[u8]) -> Record {
+        if v.len() != RECORD_LEN || v[21] != b' ' || v[38] != b'\n' || !matches!(v[0], b'+' | b'-')
+        {
+            return Record::Other;
+        }
+        let check = std::str::from_utf8(&v[22..38])
+            .ok()
+            .and_then(|h| u64::from_str_radix(h, 16).ok());
+        let value = std::str::from_utf8(&v[..21])
+            .ok()
+            .and_then(|d| d.parse::<i64>().ok());
+        match (value, check) {
+            (Some(n), Some(c)) if c == fnv64(&v[..21]) => Record::Counter(n),
+            _ => Record::Torn,
+        }
+    }
+}
+
 fn decode_i64(v: &[u8]) -> Result<i64, Error> {
     std::str::from_utf8(v)
         .ok()
@@ -189,8 +239,28 @@ fn decode_i64(v: &[u8]) -> Result<i64, Error> {
 
 impl GuestBucket for FsBucket {
     fn get(&self, key: String) -> Result<Option<Vec<u8>>, Error> {
-        // Under the lock: `increment` rewrites values in place.
-        self.locked(&key, || self.read(&key))?
+        // A counter's record reads as its decimal value; a `set` value (renamed into place, so
+        // never seen half-written) as itself. Only an empty file (a counter being created) or a
+        // record that fails its checksum several times is read again under the lock.
+        for _ in 0..4 {
+            match self.read(&key)? {
+                None => return Ok(None),
+                Some(v) => match Record::parse(&v) {
+                    Record::Counter(n) => return Ok(Some(n.to_string().into_bytes())),
+                    Record::Torn => continue,
+                    Record::Other if v.is_empty() => break,
+                    Record::Other => return Ok(Some(v)),
+                },
+            }
+        }
+        self.locked(&key, || {
+            self.read(&key).map(|v| {
+                v.map(|v| match Record::parse(&v) {
+                    Record::Counter(n) => n.to_string().into_bytes(),
+                    _ => v,
+                })
+            })
+        })?
     }
 
     fn set(&self, key: String, value: Vec<u8>) -> Result<(), Error> {
@@ -266,7 +336,11 @@ impl GuestCas for FsCas {
     }
 
     fn current(&self) -> Result<Option<Vec<u8>>, Error> {
-        Ok(self.seen.clone())
+        // As `get` reads it: a counter's record as its decimal value.
+        Ok(self.seen.clone().map(|v| match Record::parse(&v) {
+            Record::Counter(n) => n.to_string().into_bytes(),
+            _ => v,
+        }))
     }
 }
 
@@ -276,6 +350,17 @@ impl AtomicsGuest for Stub {
     fn increment(bucket: BucketBorrow<'_>, key: String, delta: i64) -> Result<i64, Error> {
         use std::io::{Seek, SeekFrom, Write};
         let b: &FsBucket = bucket.get();
+        if delta == 0 {
+            // A read: no lock (see the module doc); a missing key or an older stub's plain
+            // counter goes through the locked path below, which also creates the key.
+            for _ in 0..4 {
+                match b.read(&key)?.as_deref().map(Record::parse) {
+                    Some(Record::Counter(n)) => return Ok(n),
+                    Some(Record::Torn) => continue,
+                    _ => break,
+                }
+            }
+        }
         b.locked(&key, || {
             // Under the key's lock: read, add and rewrite the value in place through one handle
             // (the value is a few bytes written at once; fewer host calls keep the lock short).
@@ -287,20 +372,19 @@ impl AtomicsGuest for Stub {
                 .open(b.path(&key))
                 .map_err(other)?;
             let text = read_small(&mut f)?;
-            let now = if text.is_empty() {
-                0
-            } else {
-                decode_i64(&text)?
+            let (now, is_record) = match Record::parse(&text) {
+                Record::Counter(n) => (n, true),
+                // Under the lock nothing rewrites it: a bad checksum is a damaged file.
+                Record::Torn => return Err(other("the counter's record is damaged")),
+                Record::Other if text.is_empty() => (0, false),
+                Record::Other => (decode_i64(&text)?, false),
             };
             let next = now.wrapping_add(delta);
-            if delta != 0 || text.is_empty() {
-                let v = next.to_string();
+            if delta != 0 || !is_record {
+                // One write of the fixed-width record at offset 0 (seeking is local to the
+                // guest): longer than any plain decimal counter, so nothing needs truncating.
                 f.seek(SeekFrom::Start(0)).map_err(other)?;
-                f.write_all(v.as_bytes()).map_err(other)?;
-                // A counter that grows (or keeps its length) needs no truncation: one call less.
-                if v.len() < text.len() {
-                    f.set_len(v.len() as u64).map_err(other)?;
-                }
+                f.write_all(Record::write(next).as_bytes()).map_err(other)?;
             }
             Ok(next)
         })?
