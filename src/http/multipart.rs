@@ -38,25 +38,10 @@ fn malformed(detail: impl Into<String>) -> ApiError {
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if needle.is_empty() || from > hay.len() || hay.len() - from < needle.len() {
+    if needle.is_empty() || from > hay.len() {
         return None;
     }
-    let first = needle[0];
-    let last_start = hay.len() - needle.len();
-    let mut i = from;
-    while i <= last_start {
-        match hay[i..=last_start].iter().position(|&b| b == first) {
-            None => return None,
-            Some(off) => {
-                let at = i + off;
-                if &hay[at..at + needle.len()] == needle {
-                    return Some(at);
-                }
-                i = at + 1;
-            }
-        }
-    }
-    None
+    memchr::memmem::find(&hay[from..], needle).map(|at| from + at)
 }
 
 /// A parameter (`boundary`, `name`, `charset`...) of a header value like
