@@ -312,10 +312,10 @@ pub(crate) fn diagnose(samples: &[f32], rate: u32, heard: Option<Heard>) -> Diag
     let mut windowed = [0f32; N];
     let mut power = [0f32; N / 2];
     let mut sum = [0f64; N / 2];
+    let window = super::spectrum::hann(N);
     for &(_, _, i) in &looked {
         let f = frames[i];
-        for (k, w) in windowed.iter_mut().enumerate() {
-            let hann = 0.5 - 0.5 * (2.0 * std::f32::consts::PI * k as f32 / N as f32).cos();
+        for (k, (w, &hann)) in windowed.iter_mut().zip(window.iter()).enumerate() {
             *w = f.get(k).copied().unwrap_or(0.0) * hann;
         }
         an.power(&windowed, &mut power);

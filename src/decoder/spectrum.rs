@@ -1,12 +1,59 @@
 //! Power spectra of 1024-sample frames (real FFT, no window: every tone sits on a bin centre).
+//!
+//! FFT plans and window tables are made once per thread ([`real_plan`], [`complex_plan`],
+//! [`hann`]) and shared by every decode on it: planning computes thousands of twiddle factors,
+//! which cost about 15 % of a short decode natively, and more as WebAssembly, whose `sin`/`cos`
+//! are software (callgrind, docs/benchmarks.md).
 
 use crate::protocol::FRAME;
 use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Bins kept per spectrum (0..512).
 pub const BINS: usize = FRAME / 2;
+
+struct Plans {
+    complex: rustfft::FftPlanner<f32>,
+    real: RealFftPlanner<f32>,
+    hann: HashMap<usize, Rc<[f32]>>,
+}
+
+thread_local! {
+    static PLANS: RefCell<Plans> = RefCell::new(Plans {
+        complex: rustfft::FftPlanner::new(),
+        real: RealFftPlanner::new(),
+        hann: HashMap::new(),
+    });
+}
+
+/// The forward complex FFT of `n` points, planned once per thread.
+pub fn complex_plan(n: usize) -> Arc<dyn rustfft::Fft<f32>> {
+    PLANS.with(|p| p.borrow_mut().complex.plan_fft_forward(n))
+}
+
+/// The forward real FFT of `n` points, planned once per thread.
+pub fn real_plan(n: usize) -> Arc<dyn RealToComplex<f32>> {
+    PLANS.with(|p| p.borrow_mut().real.plan_fft_forward(n))
+}
+
+/// The periodic Hann window of `n` points, `0.5 − 0.5·cos(2πi/n)` in `f32`, made once per thread.
+pub fn hann(n: usize) -> Rc<[f32]> {
+    PLANS.with(|p| {
+        p.borrow_mut()
+            .hann
+            .entry(n)
+            .or_insert_with(|| {
+                (0..n)
+                    .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / n as f32).cos())
+                    .collect()
+            })
+            .clone()
+    })
+}
 
 /// A reusable real FFT (1024 points unless made with [`Analyzer::with_size`]).
 pub struct Analyzer {
@@ -31,7 +78,7 @@ impl Analyzer {
 
     /// An FFT of `n` points.
     pub fn with_size(n: usize) -> Self {
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+        let fft = real_plan(n);
         let input = fft.make_input_vec();
         let output = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
@@ -49,6 +96,10 @@ impl Analyzer {
         let n = frame.len().min(self.n);
         self.input[..n].copy_from_slice(&frame[..n]);
         self.input[n..].iter_mut().for_each(|v| *v = 0.0);
+        self.transform(power);
+    }
+
+    fn transform(&mut self, power: &mut [f32]) {
         // Lengths come from the plan itself, so this cannot fail.
         let _ = self
             .fft
@@ -59,20 +110,21 @@ impl Analyzer {
     }
 
     /// Power of the coherent sum of `count` consecutive frames starting at `start` (samples past
-    /// the end of `audio` count as silence).
+    /// the end of `audio` count as silence). The frames are summed straight into the FFT's input.
     pub fn power_of_sum(&mut self, audio: &[f32], start: usize, count: usize, power: &mut [f32]) {
-        let mut acc = [0f32; FRAME];
+        let n = self.n.min(FRAME);
+        self.input.fill(0.0);
         for k in 0..count {
             let s = start + k * FRAME;
             if s >= audio.len() {
                 break;
             }
-            let e = (s + FRAME).min(audio.len());
-            for (a, &v) in acc.iter_mut().zip(&audio[s..e]) {
+            let e = (s + n).min(audio.len());
+            for (a, &v) in self.input.iter_mut().zip(&audio[s..e]) {
                 *a += v;
             }
         }
-        self.power(&acc, power);
+        self.transform(power);
     }
 }
 
@@ -97,8 +149,7 @@ pub struct BinPower {
 impl BinPower {
     /// Plan for `n`-point frames (`n` even) and the given bins (each below `n/2`).
     pub fn new(n: usize, bins: impl IntoIterator<Item = usize>) -> Self {
-        let fft = rustfft::FftPlanner::<f32>::new().plan_fft_forward(n / 2);
-        Self::with_plan(fft, bins)
+        Self::with_plan(complex_plan(n / 2), bins)
     }
 
     /// The same frame size and FFT plan (planning is a good part of a short decode), other bins.
