@@ -5,8 +5,9 @@
 //!
 //! 1. **Scan**: power spectra of consecutive 2048-sample frames; every band (24, 40, 320) is
 //!    checked for start markers with *soft*, multi-frame scoring over a grid of clock-drift
-//!    factors (±1 %), instead of ggwave's single-frame 3× threshold. A first pass over every other
-//!    frame picks where the full scan is worth computing (a minute of noise: 18 % of it).
+//!    factors (±1.2 % audible, ±0.5 % ultrasound), instead of ggwave's single-frame 3× threshold.
+//!    A first pass over every other frame picks where the full scan is worth computing (a minute
+//!    of noise: 18 % of it).
 //! 2. **Lock**: around each candidate marker, the symbol timing is searched at 1/16-frame steps
 //!    and the drift is undone by resampling the candidate span.
 //! 3. **Read**: each symbol is the coherent sum of its frames (as ggwave), each nibble the arg-max
@@ -40,7 +41,26 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    Measured with `scripts/bench-channels` (docs/robustness.md).
+//!    - *joined*: last, at every offset again, the three readings (plain, dereverberated, late)
+//!      together. Where one reading misreads a nibble (a tail that happens to be loud in its bin,
+//!      a tone in a notch of the room's response) another usually reads it right, and the wrong
+//!      ones are nearly always the runner-up of the bin that won. So the payload word is searched
+//!      ([`read::search_word`]) among: the majority value of each nibble, every nibble the readings
+//!      disagree on set to any of their values (at most 256 such words), and each of those with one
+//!      more nibble changed to a value a reading read or ranked second (4096 words in all per
+//!      offset). Only an exact code word counts (all syndromes zero, nothing corrected), and only
+//!      when the search finds exactly one: with 4 parity bytes a random word passes one of the
+//!      4096 with probability about 1e-6. The header is any reading's header that Reed-Solomon
+//!      accepts, and the end marker must be where its length says.
+//!
+//!    In a room the end marker's own tail carries its pattern on for frames after it stops while
+//!    the last symbols' tails blur its first frames, so the box that locates it slides late by
+//!    several frames; for the room readings an end marker whose *leading edge* is in place (the
+//!    strongest rise of the pattern strength, 4 frames before against 4 after) counts too. That
+//!    check, not the symbol decisions, was what most large-room failures came down to.
+//!    Measured with `scripts/bench-channels` (docs/robustness.md). The live receiver
+//!    ([`StreamDecoder`]) runs this same decoder over its window, so it reads rooms the same way;
+//!    the fixed-length mode has no room readings yet.
 //!
 //! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
 //! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).
