@@ -371,3 +371,55 @@ fn ultrasound_drift_in_a_room() {
         (RATE, slow.iter().map(|&v| v as f64 * g).collect())
     });
 }
+
+/// A start marker, a header and an end marker around a payload drowned in noise, in a large
+/// room or not: the room readings (the joined one tries thousands of words at every offset)
+/// must never turn it into a payload. Payloads of 4-14 bytes have only 4 parity bytes (the room
+/// readings do not read shorter ones, which have 2). `DROWNED_TRIALS` sets the trials per case.
+#[test]
+fn drowned_payloads_never_decode_wrong() {
+    let trials: u64 = std::env::var("DROWNED_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let mut wrong = 0;
+    let mut runs = 0;
+    for p in [1u8, 2, 7] {
+        let proto = &fskhttp::PROTOCOLS[p as usize];
+        for len in [5usize, 11] {
+            for t in 0..trials {
+                let mut rng = Rng((9000 + 100 * p as u64 + 10 * len as u64 + t) | 1);
+                let payload: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let opts = EncodeOptions {
+                    protocol: p,
+                    ..Default::default()
+                };
+                let mut tx = encode_48k(&payload, &opts).unwrap();
+                let header_symbols = proto.extra * 3_usize.div_ceil(proto.bytes_per_tx);
+                let from = 16 * 1024 + header_symbols * proto.frames_per_tx * 1024;
+                let to = tx.len() - 16 * 1024;
+                for v in &mut tx[from..to] {
+                    *v = rng.normal() as f32 * 0.4;
+                }
+                let mut x = vec![0.0; 12_000];
+                x.extend(tx.iter().map(|&v| v as f64));
+                x.resize(x.len() + RATE as usize, 0.0);
+                for room in [false, true] {
+                    let y = if room {
+                        large_room(x.clone(), &mut rng)
+                    } else {
+                        x.clone()
+                    };
+                    let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+                    let got = decode_samples(&samples, RATE, &DecodeOptions::default()).unwrap();
+                    wrong += got.iter().filter(|m| m.payload != payload).count();
+                    runs += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        wrong, 0,
+        "{wrong} wrong payloads in {runs} drowned transmissions"
+    );
+}

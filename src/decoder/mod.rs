@@ -41,23 +41,30 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    - *joined*: last, at every offset again, the three readings (plain, dereverberated, late)
-//!      together. Where one reading misreads a nibble (a tail that happens to be loud in its bin,
-//!      a tone in a notch of the room's response) another usually reads it right, and the wrong
-//!      ones are nearly always the runner-up of the bin that won. So the payload word is searched
-//!      ([`read::search_word`]) among: the majority value of each nibble, every nibble the readings
-//!      disagree on set to any of their values (at most 256 such words), and each of those with one
-//!      more nibble changed to a value a reading read or ranked second (4096 words in all per
-//!      offset). Only an exact code word counts (all syndromes zero, nothing corrected), and only
-//!      when the search finds exactly one: with 4 parity bytes a random word passes one of the
-//!      4096 with probability about 1e-6. The header is any reading's header that Reed-Solomon
-//!      accepts, and the end marker must be where its length says.
+//!    - *joined*: last, at every offset again, five readings together: plain, dereverberated,
+//!      late, dereverberated over the second half of each symbol, and dereverberated with 1.5 β.
+//!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
+//!      a notch of the room's response) another usually reads it right, and a wrong value's
+//!      true one is nearly always the runner-up. So the payload word is searched
+//!      (`read::search_word`) among: the majority value of each nibble, every nibble the
+//!      readings disagree on set to any of their values (at most 256 such words), and each of
+//!      those with one more nibble changed to a value a reading read or ranked second (16384
+//!      words in all per offset). Only an exact code word counts (all syndromes zero, nothing
+//!      corrected), and only when the search finds exactly one: with 4 parity bytes a random word
+//!      passes one of the 16384 with probability about 4e-6 (the word count is cut to 2^-18 of
+//!      the code's 2^(8·parity), so codes with 2 parity bytes get no search; nor do the strict
+//!      readings read them). The header is any reading's header that Reed-Solomon accepts, and
+//!      the end marker must be where its length says (its edge within ±2.5 frames: an exact code
+//!      word is its own proof of the length). A fixed-seed test drowns the payloads of 4-parity
+//!      transmissions between intact markers (1200 of them once, 48 in the suite): no payload.
 //!
 //!    In a room the end marker's own tail carries its pattern on for frames after it stops while
 //!    the last symbols' tails blur its first frames, so the box that locates it slides late by
 //!    several frames; for the room readings an end marker whose *leading edge* is in place (the
-//!    strongest rise of the pattern strength, 4 frames before against 4 after) counts too. That
-//!    check, not the symbol decisions, was what most large-room failures came down to.
+//!    strongest rise of the pattern strength, 4 frames before against 4 after; from 1.75 frames
+//!    early, where a late start-marker estimate puts the expected end, to 0.75 frame late)
+//!    counts too. That check, not the symbol decisions, was what most large-room failures came
+//!    down to.
 //!    Measured with `scripts/bench-channels` (docs/robustness.md). The live receiver
 //!    ([`StreamDecoder`]) runs this same decoder over its window, so it reads rooms the same way;
 //!    the fixed-length mode has no room readings yet.

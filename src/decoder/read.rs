@@ -92,13 +92,24 @@ pub enum Reading {
     /// [`Reading::Dereverb`] over the frames of each symbol after its first (where the previous
     /// symbol's tail has decayed most), for symbols of 3 frames or more.
     DereverbLate,
-    /// The nibbles of [`JOINED`] readings together: a word is searched among the values they
-    /// read (see `variable::read_joined`); as a spectrum, [`Reading::Dereverb`]'s.
+    /// [`Reading::Dereverb`] over the second half of each symbol's frames.
+    DereverbHalf,
+    /// [`Reading::Dereverb`] with 1.5 times the carry-over (at most 0.98).
+    DereverbStrong,
+    /// The nibbles of the [`JOINED`] readings together: a word is searched among the values
+    /// they read (see [`search_word`]); as a spectrum (for ranking offsets),
+    /// [`Reading::Dereverb`]'s.
     Joined,
 }
 
 /// The readings [`Reading::Joined`] joins.
-pub const JOINED: [Reading; 3] = [Reading::Plain, Reading::Dereverb, Reading::DereverbLate];
+pub const JOINED: [Reading; 5] = [
+    Reading::Dereverb,
+    Reading::Plain,
+    Reading::DereverbLate,
+    Reading::DereverbHalf,
+    Reading::DereverbStrong,
+];
 
 /// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
 fn carry_over(p: &Protocol, before: &[f32], after: &[f32]) -> f32 {
@@ -152,8 +163,17 @@ pub fn symbol_spectra(
                 each(&power);
             }
         }
-        Reading::Dereverb | Reading::DereverbLate | Reading::Joined => {
-            let skip = usize::from(reading == Reading::DereverbLate && p.frames_per_tx > 2);
+        Reading::Dereverb
+        | Reading::DereverbLate
+        | Reading::DereverbHalf
+        | Reading::DereverbStrong
+        | Reading::Joined => {
+            let skip = match reading {
+                Reading::DereverbLate => usize::from(p.frames_per_tx > 2),
+                Reading::DereverbHalf => p.frames_per_tx / 2,
+                _ => 0,
+            };
+            let strong = reading == Reading::DereverbStrong;
             let (start, frames) = (start + skip * FRAME, p.frames_per_tx - skip);
             let mut prev = [0f32; BINS];
             if start >= span {
@@ -165,6 +185,9 @@ pub fn symbol_spectra(
                 an.power_of_sum(audio, start + t * span, frames, &mut power);
                 if beta < 0.0 {
                     beta = carry_over(p, &prev, &power);
+                    if strong {
+                        beta = (1.5 * beta).min(0.98);
+                    }
                 }
                 for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&prev) {
                     *d = (c - beta * q).max(0.0);
@@ -256,34 +279,41 @@ pub fn correct_soft_strict(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Votes {
     /// Each reading's value.
-    pub best: [u8; 3],
+    pub best: [u8; JOINED.len()],
     /// Each reading's runner-up value.
-    pub runner: [u8; 3],
+    pub runner: [u8; JOINED.len()],
     /// Each reading's confidence (see [`Nibbles`]).
-    pub conf: [f32; 3],
+    pub conf: [f32; JOINED.len()],
 }
 
 impl Votes {
-    /// The value at least two readings agree on; else the dereverberated reading's.
+    /// The value most readings read; between equally many, the earliest in [`JOINED`].
     fn consensus(&self) -> u8 {
-        let b = self.best;
-        if b[0] == b[2] {
-            b[0]
-        } else {
-            b[1]
-        }
+        let b = &self.best;
+        let votes = |v: u8| b.iter().filter(|&&x| x == v).count();
+        b.iter()
+            .copied()
+            .fold((0, b[0]), |m, v| {
+                let n = votes(v);
+                if n > m.0 {
+                    (n, v)
+                } else {
+                    m
+                }
+            })
+            .1
     }
 
-    /// How many different values the readings read (1-3).
+    /// How many different values the readings read.
     fn distinct(&self) -> usize {
-        let b = self.best;
-        1 + usize::from(b[1] != b[0]) + usize::from(b[2] != b[0] && b[2] != b[1])
+        let b = &self.best;
+        (0..b.len()).filter(|&i| !b[..i].contains(&b[i])).count()
     }
 
-    /// The confidence of the consensus: the least of the agreeing readings' (0 without one).
+    /// The confidence of the consensus: the least of the agreeing readings'.
     fn support(&self) -> f32 {
         let c = self.consensus();
-        (0..3)
+        (0..JOINED.len())
             .filter(|&r| self.best[r] == c)
             .map(|r| self.conf[r])
             .fold(f32::INFINITY, f32::min)
@@ -300,7 +330,7 @@ impl Votes {
 ///
 /// Only an exact code word is accepted (all syndromes zero: no correction), and only when the
 /// search finds exactly one: a random word passes a trial with probability 2^(-8·nsym), so with
-/// 4 parity bytes and 4096 candidates about 1e-6. Returns the word and the bytes changed from the
+/// 4 parity bytes and 16384 candidates about 4e-6. Returns the word and the bytes changed from the
 /// consensus.
 pub fn search_word(
     votes: &[Votes],

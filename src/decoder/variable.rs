@@ -60,7 +60,12 @@ const READINGS: &[(Reading, usize)] = &[
 /// The joined reading's search (see [`search_word`]): candidate words from the disagreements
 /// alone, and in all, per (protocol, offset).
 const JOINED_COMBOS: usize = 256;
-const JOINED_WORDS: usize = 4096;
+const JOINED_WORDS: usize = 16384;
+/// Where the room readings accept an end marker's leading edge (see [`end_marker_at`]): from
+/// `.0` to `.1` frames after where the length puts it. The strict readings (one error corrected)
+/// keep it tight; an exact code word of the joined reading is its own proof of the length.
+const ROOM_EDGE: (f64, f64) = (-1.75, 0.75);
+const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -268,7 +273,13 @@ fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) ->
 /// the marker's own tail carries its pattern on for many frames after it ends, while the
 /// previous symbols' tails blur its first frames, so the box of [`locate_pattern`] slides
 /// frames late; the edge (see [`pattern_edge`]) stays put.
-fn end_marker_at(ffts: &mut Ffts, seg: &[f32], at: usize, band: usize, room: bool) -> bool {
+fn end_marker_at(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    at: usize,
+    band: usize,
+    edge: Option<(f64, f64)>,
+) -> bool {
     if end_marker_score(&mut ffts.frame, seg, at, band) < END_THRESHOLD {
         return false;
     }
@@ -277,10 +288,14 @@ fn end_marker_at(ffts: &mut Ffts, seg: &[f32], at: usize, band: usize, room: boo
     let near = |start: f64| (start - at as f64).abs() <= 0.75 * FRAME as f64;
     match locate_pattern(&mut ffts.wide, seg, band, 1.0, lo, hi, true) {
         Some((start, strength)) if near(start) && strength > 0.15 => true,
-        Some(_) if room => {
+        Some(_) if edge.is_some() => {
+            let (early, late) = edge.unwrap_or_default();
             let lo = at.saturating_sub(8 * FRAME);
             let v = pattern_strength(&mut ffts.wide, seg, band, 1.0, lo, hi, true);
-            pattern_edge(&v).is_some_and(|k| near((lo + k * PATTERN_HOP) as f64))
+            pattern_edge(&v).is_some_and(|k| {
+                let d = (lo + k * PATTERN_HOP) as f64 - at as f64;
+                (early * FRAME as f64..=late * FRAME as f64).contains(&d)
+            })
         }
         _ => false,
     }
@@ -445,7 +460,7 @@ fn read_joined(
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let head_votes = joined_votes(&mut ffts.frame, seg, p, tau, header_symbols);
     let mut heads: Vec<(Vec<u8>, usize)> = Vec::new();
-    for r in 0..3 {
+    for r in 0..JOINED.len() {
         let mut head: Vec<u8> = (0..HEADER_LEN)
             .map(|j| head_votes[2 * j].best[r] | (head_votes[2 * j + 1].best[r] << 4))
             .collect();
@@ -466,15 +481,22 @@ fn read_joined(
         let n = frame::stream_len(len, frame::Mode::Variable);
         let symbols = frame::symbol_count(p, n);
         let data_end = tau + symbols * p.frames_per_tx * FRAME;
-        if data_end > seg.len() || !end_marker_at(ffts, seg, data_end, p.freq_start, true) {
+        if data_end > seg.len() || !end_marker_at(ffts, seg, data_end, p.freq_start, JOINED_EDGE) {
+            continue;
+        }
+        // Candidate words in proportion to the code's strength: 2^-18 of the words a random
+        // word would have to hit (none for 2 parity bytes).
+        let nsym = ecc_len(len);
+        let words = JOINED_WORDS.min((1usize << (8 * nsym).min(40)) >> 18);
+        if words == 0 {
             continue;
         }
         let votes = joined_votes(&mut ffts.frame, seg, p, tau, symbols);
         let Some((mut word, changed)) = search_word(
             &votes[2 * HEADER_LEN..2 * n],
-            ecc_len(len),
-            JOINED_COMBOS,
-            JOINED_WORDS,
+            nsym,
+            JOINED_COMBOS.min(words),
+            words,
         ) else {
             continue;
         };
@@ -523,6 +545,11 @@ fn read_message(
     if len == 0 || len > MAX_VARIABLE_PAYLOAD {
         return None;
     }
+    // The room readings make about 200 trials per start marker: with 2 parity bytes (payloads
+    // under 4 bytes) one error corrected lets a random word through 1.6 % of the time each.
+    if reading != Reading::Plain && ecc_len(len) < 4 {
+        return None;
+    }
     let n = frame::stream_len(len, frame::Mode::Variable);
     let symbols = frame::symbol_count(p, n);
     let data_end = tau + symbols * p.frames_per_tx * FRAME;
@@ -541,6 +568,7 @@ fn read_message(
     // The room readings make many more erasure trials per marker: they may leave at most one
     // error beside their erasures (see `correct_soft_strict`).
     let room = reading != Reading::Plain;
+    let edge = room.then_some(ROOM_EDGE);
     let max_errors = if !room { usize::MAX } else { 1 };
     let changed = correct_soft_strict(
         &mut word,
@@ -548,10 +576,10 @@ fn read_message(
         ecc_len(len),
         ecc_len(len).saturating_sub(4),
         max_errors,
-        || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start, room)),
+        || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start, edge)),
     )?;
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
-    if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start, room)) {
+    if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start, edge)) {
         return None;
     }
     let stream: Vec<u8> = head.iter().chain(word.iter()).copied().collect();
@@ -696,7 +724,7 @@ fn identify(
         }
         let symbols = frame::symbol_count(p, frame::stream_len(len, frame::Mode::Variable));
         let data_end = tau + symbols * p.frames_per_tx * FRAME;
-        if end_marker_at(ffts, seg, data_end, p.freq_start, false) {
+        if end_marker_at(ffts, seg, data_end, p.freq_start, None) {
             return Some(p.id);
         }
     }
