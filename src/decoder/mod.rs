@@ -41,8 +41,10 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    - *joined*: last, at every offset again, five readings together: plain, dereverberated,
-//!      late, dereverberated over the second half of each symbol, and dereverberated with 1.5 β.
+//!    - *joined*: last, at every offset again, six readings together: plain, dereverberated,
+//!      late, dereverberated over the second half of each symbol, dereverberated with 1.5 β, and
+//!      a decision-feedback one (the tail subtracted is modelled: `β` times the previous tail
+//!      plus what was left in the bins just decided, so noise in the other bins is not doubled).
 //!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
 //!      a notch of the room's response) another usually reads it right, and a wrong value's
 //!      true one is nearly always the runner-up. So the payload word is searched

@@ -96,6 +96,9 @@ pub enum Reading {
     DereverbHalf,
     /// [`Reading::Dereverb`] with 1.5 times the carry-over (at most 0.98).
     DereverbStrong,
+    /// A tail model fed back from decisions: each symbol minus the modelled tail, whose next
+    /// value is `β` times (this tail plus what is left in the bins just decided).
+    Feedback,
     /// The nibbles of the [`JOINED`] readings together: a word is searched among the values
     /// they read (see [`search_word`]); as a spectrum (for ranking offsets),
     /// [`Reading::Dereverb`]'s.
@@ -103,12 +106,13 @@ pub enum Reading {
 }
 
 /// The readings [`Reading::Joined`] joins.
-pub const JOINED: [Reading; 5] = [
+pub const JOINED: [Reading; 6] = [
     Reading::Dereverb,
     Reading::Plain,
     Reading::DereverbLate,
     Reading::DereverbHalf,
     Reading::DereverbStrong,
+    Reading::Feedback,
 ];
 
 /// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
@@ -161,6 +165,47 @@ pub fn symbol_spectra(
             for t in 0..count {
                 an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
                 each(&power);
+            }
+        }
+        Reading::Feedback => {
+            let slots = if p.is_mono_tone() {
+                1
+            } else {
+                2 * p.bytes_per_tx
+            };
+            let mut prev = [0f32; BINS];
+            if start >= span {
+                an.power_of_sum(audio, start - span, p.frames_per_tx, &mut prev);
+            }
+            let mut tail = [0f32; BINS];
+            let mut diff = [0f32; BINS];
+            let mut beta = -1.0;
+            for t in 0..count {
+                an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
+                if beta < 0.0 {
+                    beta = carry_over(p, &prev, &power);
+                    for (tl, &q) in tail.iter_mut().zip(&prev) {
+                        *tl = beta * q;
+                    }
+                }
+                for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&tail) {
+                    *d = (c - q).max(0.0);
+                }
+                each(&diff);
+                let mut decided = [false; BINS];
+                for q in 0..slots {
+                    let base = p.freq_start + 16 * q;
+                    if base + 16 > BINS {
+                        break;
+                    }
+                    let arg =
+                        (base..base + 16).fold(base, |a, k| if diff[k] > diff[a] { k } else { a });
+                    decided[arg] = true;
+                }
+                for k in 0..BINS {
+                    let direct = if decided[k] { diff[k] } else { 0.0 };
+                    tail[k] = beta * (tail[k] + direct);
+                }
             }
         }
         Reading::Dereverb
