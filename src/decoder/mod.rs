@@ -5,7 +5,7 @@
 //!
 //! 1. **Scan**: power spectra of consecutive 2048-sample frames; every band (24, 40, 320) is
 //!    checked for start markers with *soft*, multi-frame scoring over a grid of clock-drift
-//!    factors (±1.2 % audible, ±0.5 % ultrasound), instead of ggwave's single-frame 3× threshold.
+//!    factors (±1.2 % audible, ±0.3 % ultrasound), instead of ggwave's single-frame 3× threshold.
 //!    A first pass over every other frame picks where the full scan is worth computing (a minute
 //!    of noise: 18 % of it).
 //! 2. **Lock**: around each candidate marker, the symbol timing is searched at 1/16-frame steps

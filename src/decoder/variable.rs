@@ -30,16 +30,17 @@ const COARSE_THRESHOLD: f32 = 3.0;
 const COARSE_MARGIN: usize = WINDOW;
 /// End-marker score that confirms a transmission's length.
 const END_THRESHOLD: f32 = 4.0;
-/// Drift grid for the audible and DT bands (±1.2 % in 0.4 % steps) and for ultrasound (±0.5 % in
-/// 0.1 % steps: a tone near 19 kHz moves by a whole 2048-point bin every 0.15 %).
+/// Drift grid for the audible and DT bands (±1.2 % in 0.4 % steps) and for ultrasound (±0.3 % in
+/// 0.1 % steps: a tone near 19 kHz moves by a whole 2048-point bin every 0.15 %; a marker drifted
+/// 0.4 % still scores well at the grid's edge, and `refine_scale` measures the rest).
 const AUDIBLE_SCALES: [f64; 7] = [1.0, 0.996, 1.004, 0.992, 1.008, 0.988, 1.012];
-const ULTRA_SCALES: [f64; 11] = [
-    1.0, 0.999, 1.001, 0.998, 1.002, 0.997, 1.003, 0.996, 1.004, 0.995, 1.005,
-];
-/// The points of a band's grid the first pass ([`candidate_spans`]) tries: for ultrasound only
-/// ±0.3 % (its lower threshold still finds a marker drifted 0.4-0.5 % there, and the grid's
-/// outer points would make 60 s of noise cost about 3 % more, through more false candidates).
-const COARSE_SCALES: usize = 7;
+const ULTRA_SCALES: [f64; 7] = [1.0, 0.999, 1.001, 0.998, 1.002, 0.997, 1.003];
+/// The first pass ([`candidate_spans`]) tries the ultrasound grid's inner points (the old ±0.2 %
+/// grid) at its usual threshold and the outer ones at a higher one: at the lower threshold they
+/// would find more false candidates in noise (each costs the full pass around it), and a marker
+/// drifted 0.4 % scores well above it there.
+const ULTRA_FAR: [f64; 2] = [0.997, 1.003];
+const COARSE_FAR_THRESHOLD: f32 = 4.0;
 /// Timing search around the estimated data start: ±1 frame in 1/16-frame steps.
 const SEARCH: i64 = 1024;
 const STEP: usize = 64;
@@ -169,19 +170,22 @@ fn candidate_spans(spectra: &mut Spectra, bands: &[(usize, &[f64])]) -> Vec<(usi
     let coarse = Scan::strided(spectra, COARSE_STRIDE);
     let mut spans = Vec::new();
     for &(band, scales) in bands {
-        for r in find_runs(
-            &coarse,
-            band,
-            COARSE_WINDOW,
-            COARSE_THRESHOLD,
-            &scales[..scales.len().min(COARSE_SCALES)],
-            false,
-        ) {
-            let (first, last) = (r.first * COARSE_STRIDE, r.last * COARSE_STRIDE);
-            spans.push((
-                first.saturating_sub(COARSE_MARGIN),
-                last + WINDOW + COARSE_MARGIN,
-            ));
+        let grids: &[(&[f64], f32)] = if band == 320 {
+            &[
+                (&ULTRA_SCALES[..5], COARSE_THRESHOLD),
+                (&ULTRA_FAR, COARSE_FAR_THRESHOLD),
+            ]
+        } else {
+            &[(scales, COARSE_THRESHOLD)]
+        };
+        for &(grid, threshold) in grids {
+            for r in find_runs(&coarse, band, COARSE_WINDOW, threshold, grid, false) {
+                let (first, last) = (r.first * COARSE_STRIDE, r.last * COARSE_STRIDE);
+                spans.push((
+                    first.saturating_sub(COARSE_MARGIN),
+                    last + WINDOW + COARSE_MARGIN,
+                ));
+            }
         }
     }
     spans
