@@ -179,6 +179,35 @@ fn trial(
     (ok, wrong)
 }
 
+/// [`trial`] through the live receiver ([`fskhttp::StreamDecoder`], fed 4096-sample chunks).
+fn stream_trial(
+    p: u8,
+    seed: u64,
+    channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>),
+) -> (bool, usize) {
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let opts = EncodeOptions {
+        protocol: p,
+        ..Default::default()
+    };
+    let tx = encode_48k(PAYLOAD, &opts).unwrap();
+    let lead = (rng.uniform(0.1, 0.4) * RATE as f64) as usize;
+    let mut x = vec![0.0; lead];
+    x.extend(tx.iter().map(|&v| v as f64));
+    x.resize(x.len() + RATE as usize, 0.0);
+    let (rate, y) = channel(x, (lead, lead + tx.len()), &mut rng);
+    let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+    let mut rx = fskhttp::StreamDecoder::new(rate, DecodeOptions::default()).unwrap();
+    let mut got = Vec::new();
+    for chunk in samples.chunks(4096) {
+        got.extend(rx.push(chunk));
+    }
+    got.extend(rx.flush());
+    let ok = got.iter().any(|m| m.payload == PAYLOAD);
+    let wrong = got.iter().filter(|m| m.payload != PAYLOAD).count();
+    (ok, wrong)
+}
+
 /// Runs `trials` seeded trials; asserts at least `min_ok` successes and no wrong payload.
 fn expect(
     name: &str,
@@ -187,10 +216,27 @@ fn expect(
     min_ok: usize,
     channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>) + Copy,
 ) {
+    expect_with(name, p, trials, min_ok, channel, false)
+}
+
+/// [`expect`], through the live receiver when `live`.
+fn expect_with(
+    name: &str,
+    p: u8,
+    trials: u64,
+    min_ok: usize,
+    channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>) + Copy,
+    live: bool,
+) {
     let mut ok = 0;
     let mut wrong = 0;
     for t in 0..trials {
-        let (o, w) = trial(p, 1000 * p as u64 + t + 7, channel);
+        let seed = 1000 * p as u64 + t + 7;
+        let (o, w) = if live {
+            stream_trial(p, seed, channel)
+        } else {
+            trial(p, seed, channel)
+        };
         ok += usize::from(o);
         wrong += w;
     }
@@ -274,4 +320,106 @@ fn drift_in_a_room_and_a_44k1_device() {
     };
     expect("medium room, +0.3 %, 44.1 kHz", 1, 6, 4, chain);
     expect("medium room, +0.3 %, 44.1 kHz", 7, 6, 4, chain);
+}
+
+fn large_room(x: Vec<f64>, rng: &mut Rng) -> Vec<f64> {
+    let rt60 = rng.uniform(0.8, 1.1);
+    let drr = rng.uniform(-2.0, 4.0);
+    let y = convolve(&x, &room_ir(rng, rt60, drr));
+    let g = peak(&x) / peak(&y);
+    y.iter().map(|v| v * g).collect()
+}
+
+/// Large rooms (RT60 0.8-1.1 s): the joined reading and the end marker found by its edge
+/// (decoder module doc, step 5).
+#[test]
+fn large_rooms() {
+    let room = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| (RATE, large_room(x, rng));
+    expect("large room", 1, 8, 7, room);
+    expect("large room", 2, 8, 4, room);
+    expect("large room", 7, 8, 8, room);
+}
+
+/// The live receiver (the page's microphone) reads rooms the same way.
+#[test]
+fn large_room_live() {
+    let room = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| (RATE, large_room(x, rng));
+    expect_with("large room, live", 1, 8, 7, room, true);
+}
+
+/// Ultrasound played 0.4 % fast in a small room: the ultrasound drift grid reaches ±0.5 %
+/// (it stopped at ±0.2 %).
+#[test]
+fn ultrasound_drift_in_a_room() {
+    let chain = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| {
+        let rt60 = rng.uniform(0.2, 0.35);
+        let drr = rng.uniform(4.0, 10.0);
+        let y = convolve(&x, &room_ir(rng, rt60, drr));
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let fast = fskhttp::resample::stretch(&y32, 1.0 / 1.004).unwrap();
+        let g = 0.5 / peak(&y);
+        (RATE, fast.iter().map(|&v| v as f64 * g).collect())
+    };
+    expect("small room, +0.4 %", 4, 6, 6, chain);
+    expect("small room, -0.4 %", 5, 6, 6, |x, _span, rng| {
+        let rt60 = rng.uniform(0.2, 0.35);
+        let drr = rng.uniform(4.0, 10.0);
+        let y = convolve(&x, &room_ir(rng, rt60, drr));
+        let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+        let slow = fskhttp::resample::stretch(&y32, 1.0 / 0.996).unwrap();
+        let g = 0.5 / peak(&y);
+        (RATE, slow.iter().map(|&v| v as f64 * g).collect())
+    });
+}
+
+/// A start marker, a header and an end marker around a payload drowned in noise, in a large
+/// room or not: the room readings (the joined one tries thousands of words at every offset)
+/// must never turn it into a payload. Payloads of 4-14 bytes have only 4 parity bytes (the room
+/// readings do not read shorter ones, which have 2). `DROWNED_TRIALS` sets the trials per case.
+#[test]
+fn drowned_payloads_never_decode_wrong() {
+    let trials: u64 = std::env::var("DROWNED_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
+    let mut wrong = 0;
+    let mut runs = 0;
+    for p in [1u8, 2, 7] {
+        let proto = &fskhttp::PROTOCOLS[p as usize];
+        for len in [5usize, 11] {
+            for t in 0..trials {
+                let mut rng = Rng((9000 + 100 * p as u64 + 10 * len as u64 + t) | 1);
+                let payload: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let opts = EncodeOptions {
+                    protocol: p,
+                    ..Default::default()
+                };
+                let mut tx = encode_48k(&payload, &opts).unwrap();
+                let header_symbols = proto.extra * 3_usize.div_ceil(proto.bytes_per_tx);
+                let from = 16 * 1024 + header_symbols * proto.frames_per_tx * 1024;
+                let to = tx.len() - 16 * 1024;
+                for v in &mut tx[from..to] {
+                    *v = rng.normal() as f32 * 0.4;
+                }
+                let mut x = vec![0.0; 12_000];
+                x.extend(tx.iter().map(|&v| v as f64));
+                x.resize(x.len() + RATE as usize, 0.0);
+                for room in [false, true] {
+                    let y = if room {
+                        large_room(x.clone(), &mut rng)
+                    } else {
+                        x.clone()
+                    };
+                    let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+                    let got = decode_samples(&samples, RATE, &DecodeOptions::default()).unwrap();
+                    wrong += got.iter().filter(|m| m.payload != payload).count();
+                    runs += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(
+        wrong, 0,
+        "{wrong} wrong payloads in {runs} drowned transmissions"
+    );
 }

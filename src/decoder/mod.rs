@@ -5,8 +5,9 @@
 //!
 //! 1. **Scan**: power spectra of consecutive 2048-sample frames; every band (24, 40, 320) is
 //!    checked for start markers with *soft*, multi-frame scoring over a grid of clock-drift
-//!    factors (±1 %), instead of ggwave's single-frame 3× threshold. A first pass over every other
-//!    frame picks where the full scan is worth computing (a minute of noise: 18 % of it).
+//!    factors (±1.2 % audible, ±0.3 % ultrasound), instead of ggwave's single-frame 3× threshold.
+//!    A first pass over every other frame picks where the full scan is worth computing (a minute
+//!    of noise: 18 % of it).
 //! 2. **Lock**: around each candidate marker, the symbol timing is searched at 1/16-frame steps
 //!    and the drift is undone by resampling the candidate span.
 //! 3. **Read**: each symbol is the coherent sum of its frames (as ggwave), each nibble the arg-max
@@ -40,7 +41,35 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    Measured with `scripts/bench-channels` (docs/robustness.md).
+//!    - *joined*: last, at every offset again, six readings together: plain, dereverberated,
+//!      late, dereverberated over the second half of each symbol, dereverberated with 1.5 β, and
+//!      a decision-feedback one (the tail subtracted is modelled: `β` times the previous tail
+//!      plus what was left in the bins just decided, so noise in the other bins is not doubled).
+//!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
+//!      a notch of the room's response) another usually reads it right, and a wrong value's
+//!      true one is nearly always the runner-up. So the payload word is searched
+//!      (`read::search_word`) among: the majority value of each nibble, every nibble the
+//!      readings disagree on set to any of their values (at most 256 such words), and each of
+//!      those with one more nibble changed to a value a reading read or ranked second (16384
+//!      words in all per offset). Only an exact code word counts (all syndromes zero, nothing
+//!      corrected), and only when the search finds exactly one: with 4 parity bytes a random word
+//!      passes one of the 16384 with probability about 4e-6 (the word count is cut to 2^-18 of
+//!      the code's 2^(8·parity), so codes with 2 parity bytes get no search; nor do the strict
+//!      readings read them). The header is any reading's header that Reed-Solomon accepts, and
+//!      the end marker must be where its length says (its edge within ±2.5 frames: an exact code
+//!      word is its own proof of the length). A fixed-seed test drowns the payloads of 4-parity
+//!      transmissions between intact markers (1200 of them once, 48 in the suite): no payload.
+//!
+//!    In a room the end marker's own tail carries its pattern on for frames after it stops while
+//!    the last symbols' tails blur its first frames, so the box that locates it slides late by
+//!    several frames; for the room readings an end marker whose *leading edge* is in place (the
+//!    strongest rise of the pattern strength, 4 frames before against 4 after; from 1.75 frames
+//!    early, where a late start-marker estimate puts the expected end, to 0.75 frame late)
+//!    counts too. That check, not the symbol decisions, was what most large-room failures came
+//!    down to.
+//!    Measured with `scripts/bench-channels` (docs/robustness.md). The live receiver
+//!    ([`StreamDecoder`]) runs this same decoder over its window, so it reads rooms the same way;
+//!    the fixed-length mode has no room readings yet.
 //!
 //! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
 //! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).

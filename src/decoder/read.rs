@@ -46,6 +46,24 @@ impl Nibbles {
         }
     }
 
+    /// [`Nibbles::push_spectrum`] that also keeps each nibble's runner-up value (in `runner`).
+    pub fn push_spectrum_top2(&mut self, p: &Protocol, power: &[f32], runner: &mut Vec<u8>) {
+        let from = self.values.len();
+        self.push_spectrum(p, power);
+        for (i, &v) in self.values[from..].iter().enumerate() {
+            let base = p.freq_start + 16 * i;
+            let bin = |k: usize| power.get(base + k).copied().unwrap_or(0.0);
+            let second = (0..16)
+                .filter(|&k| k != v as usize)
+                .fold(None, |m: Option<usize>, k| match m {
+                    Some(j) if bin(j) >= bin(k) => Some(j),
+                    _ => Some(k),
+                })
+                .unwrap_or(0);
+            runner.push(second as u8);
+        }
+    }
+
     /// Assemble bytes (low nibble first) with the confidence of each byte (its weaker nibble).
     pub fn bytes(&self) -> (Vec<u8>, Vec<f32>) {
         let n = self.values.len() / 2;
@@ -74,7 +92,28 @@ pub enum Reading {
     /// [`Reading::Dereverb`] over the frames of each symbol after its first (where the previous
     /// symbol's tail has decayed most), for symbols of 3 frames or more.
     DereverbLate,
+    /// [`Reading::Dereverb`] over the second half of each symbol's frames.
+    DereverbHalf,
+    /// [`Reading::Dereverb`] with 1.5 times the carry-over (at most 0.98).
+    DereverbStrong,
+    /// A tail model fed back from decisions: each symbol minus the modelled tail, whose next
+    /// value is `β` times (this tail plus what is left in the bins just decided).
+    Feedback,
+    /// The nibbles of the [`JOINED`] readings together: a word is searched among the values
+    /// they read (see [`search_word`]); as a spectrum (for ranking offsets),
+    /// [`Reading::Dereverb`]'s.
+    Joined,
 }
+
+/// The readings [`Reading::Joined`] joins.
+pub const JOINED: [Reading; 6] = [
+    Reading::Dereverb,
+    Reading::Plain,
+    Reading::DereverbLate,
+    Reading::DereverbHalf,
+    Reading::DereverbStrong,
+    Reading::Feedback,
+];
 
 /// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
 fn carry_over(p: &Protocol, before: &[f32], after: &[f32]) -> f32 {
@@ -128,8 +167,58 @@ pub fn symbol_spectra(
                 each(&power);
             }
         }
-        Reading::Dereverb | Reading::DereverbLate => {
-            let skip = usize::from(reading == Reading::DereverbLate && p.frames_per_tx > 2);
+        Reading::Feedback => {
+            let slots = if p.is_mono_tone() {
+                1
+            } else {
+                2 * p.bytes_per_tx
+            };
+            let mut prev = [0f32; BINS];
+            if start >= span {
+                an.power_of_sum(audio, start - span, p.frames_per_tx, &mut prev);
+            }
+            let mut tail = [0f32; BINS];
+            let mut diff = [0f32; BINS];
+            let mut beta = -1.0;
+            for t in 0..count {
+                an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
+                if beta < 0.0 {
+                    beta = carry_over(p, &prev, &power);
+                    for (tl, &q) in tail.iter_mut().zip(&prev) {
+                        *tl = beta * q;
+                    }
+                }
+                for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&tail) {
+                    *d = (c - q).max(0.0);
+                }
+                each(&diff);
+                let mut decided = [false; BINS];
+                for q in 0..slots {
+                    let base = p.freq_start + 16 * q;
+                    if base + 16 > BINS {
+                        break;
+                    }
+                    let arg =
+                        (base..base + 16).fold(base, |a, k| if diff[k] > diff[a] { k } else { a });
+                    decided[arg] = true;
+                }
+                for k in 0..BINS {
+                    let direct = if decided[k] { diff[k] } else { 0.0 };
+                    tail[k] = beta * (tail[k] + direct);
+                }
+            }
+        }
+        Reading::Dereverb
+        | Reading::DereverbLate
+        | Reading::DereverbHalf
+        | Reading::DereverbStrong
+        | Reading::Joined => {
+            let skip = match reading {
+                Reading::DereverbLate => usize::from(p.frames_per_tx > 2),
+                Reading::DereverbHalf => p.frames_per_tx / 2,
+                _ => 0,
+            };
+            let strong = reading == Reading::DereverbStrong;
             let (start, frames) = (start + skip * FRAME, p.frames_per_tx - skip);
             let mut prev = [0f32; BINS];
             if start >= span {
@@ -141,6 +230,9 @@ pub fn symbol_spectra(
                 an.power_of_sum(audio, start + t * span, frames, &mut power);
                 if beta < 0.0 {
                     beta = carry_over(p, &prev, &power);
+                    if strong {
+                        beta = (1.5 * beta).min(0.98);
+                    }
                 }
                 for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&prev) {
                     *d = (c - beta * q).max(0.0);
@@ -226,4 +318,175 @@ pub fn correct_soft_strict(
         e += 2;
     }
     None
+}
+
+/// One nibble as each of the [`JOINED`] readings read it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Votes {
+    /// Each reading's value.
+    pub best: [u8; JOINED.len()],
+    /// Each reading's runner-up value.
+    pub runner: [u8; JOINED.len()],
+    /// Each reading's confidence (see [`Nibbles`]).
+    pub conf: [f32; JOINED.len()],
+}
+
+impl Votes {
+    /// The value most readings read; between equally many, the earliest in [`JOINED`].
+    fn consensus(&self) -> u8 {
+        let b = &self.best;
+        let votes = |v: u8| b.iter().filter(|&&x| x == v).count();
+        b.iter()
+            .copied()
+            .fold((0, b[0]), |m, v| {
+                let n = votes(v);
+                if n > m.0 {
+                    (n, v)
+                } else {
+                    m
+                }
+            })
+            .1
+    }
+
+    /// How many different values the readings read.
+    fn distinct(&self) -> usize {
+        let b = &self.best;
+        (0..b.len()).filter(|&i| !b[..i].contains(&b[i])).count()
+    }
+
+    /// The confidence of the consensus: the least of the agreeing readings'.
+    fn support(&self) -> f32 {
+        let c = self.consensus();
+        (0..JOINED.len())
+            .filter(|&r| self.best[r] == c)
+            .map(|r| self.conf[r])
+            .fold(f32::INFINITY, f32::min)
+            .min(1e9)
+    }
+}
+
+/// Search the code word (`nsym` parity bytes at the end) that the joined readings `votes` (two
+/// nibbles a byte, low first) read, among:
+/// - the consensus word, with each nibble the readings disagree on set to any of their values
+///   (the least supported first, at most `combos` such words),
+/// - each of those with one more nibble changed to a value some reading read or ranked second
+///   (the least supported nibbles first, at most `words` candidate words in all).
+///
+/// Only an exact code word is accepted (all syndromes zero: no correction), and only when the
+/// search finds exactly one: a random word passes a trial with probability 2^(-8·nsym), so with
+/// 4 parity bytes and 16384 candidates about 4e-6. Returns the word and the bytes changed from the
+/// consensus.
+pub fn search_word(
+    votes: &[Votes],
+    nsym: usize,
+    combos: usize,
+    words: usize,
+) -> Option<(Vec<u8>, usize)> {
+    let n = votes.len() / 2;
+    let cons: Vec<u8> = votes.iter().map(Votes::consensus).collect();
+    let base: Vec<u8> = (0..n)
+        .map(|j| cons[2 * j] | (cons[2 * j + 1] << 4))
+        .collect();
+    let s0 = reed_solomon::syndromes(&base, nsym).ok()?;
+    // A nibble change as a byte position, XOR mask and its syndromes (they add up: the code is
+    // linear, so a word's syndromes are the consensus's plus its changes').
+    let change = |i: usize, v: u8| -> (usize, u8, Vec<u8>) {
+        let mask = (v ^ cons[i]) << (4 * (i % 2));
+        let mut z = vec![0u8; n];
+        z[i / 2] = mask;
+        let s = reed_solomon::syndromes(&z, nsym).unwrap_or_default();
+        (i / 2, mask, s)
+    };
+    let others = |i: usize| -> Vec<u8> {
+        let mut v: Vec<u8> = votes[i]
+            .best
+            .iter()
+            .copied()
+            .filter(|&x| x != cons[i])
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    // Nibbles the readings disagree on, three-way first, then the least supported.
+    let mut split: Vec<usize> = (0..votes.len())
+        .filter(|&i| votes[i].distinct() > 1)
+        .collect();
+    split.sort_by(|&a, &b| {
+        (votes[b].distinct(), votes[a].support())
+            .partial_cmp(&(votes[a].distinct(), votes[b].support()))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut choices: Vec<Vec<(usize, u8, Vec<u8>)>> = Vec::new();
+    let mut count = 1usize;
+    let mut chosen = vec![false; votes.len()];
+    for i in split {
+        let vals = others(i);
+        if count * (vals.len() + 1) > combos {
+            continue;
+        }
+        count *= vals.len() + 1;
+        chosen[i] = true;
+        choices.push(vals.into_iter().map(|v| change(i, v)).collect());
+    }
+    // Single changes, least supported nibbles first.
+    let room = (words / count).saturating_sub(1);
+    let mut order: Vec<usize> = (0..votes.len()).collect();
+    order.sort_by(|&a, &b| votes[a].support().total_cmp(&votes[b].support()));
+    let mut singles: std::collections::HashMap<Vec<u8>, (usize, u8)> =
+        std::collections::HashMap::new();
+    'fill: for i in order {
+        let mut vals: Vec<u8> = votes[i].runner.to_vec();
+        if !chosen[i] {
+            vals.extend(others(i));
+        }
+        vals.sort_unstable();
+        vals.dedup();
+        for v in vals.into_iter().filter(|&v| v != cons[i]) {
+            if singles.len() >= room {
+                break 'fill;
+            }
+            let (j, mask, s) = change(i, v);
+            singles.insert(s, (j, mask));
+        }
+    }
+    let mut found: Option<Vec<u8>> = None;
+    let mut digits = vec![0usize; choices.len()];
+    for _ in 0..count {
+        let mut s = s0.clone();
+        let mut word = base.clone();
+        for (c, &d) in choices.iter().zip(&digits) {
+            if d > 0 {
+                let (j, mask, ref cs) = c[d - 1];
+                word[j] ^= mask;
+                s.iter_mut().zip(cs).for_each(|(a, b)| *a ^= b);
+            }
+        }
+        let hit = if s.iter().all(|&x| x == 0) {
+            true
+        } else if let Some(&(j, mask)) = singles.get(&s) {
+            word[j] ^= mask;
+            true
+        } else {
+            false
+        };
+        if hit {
+            match &found {
+                Some(w) if *w != word => return None,
+                _ => found = Some(word),
+            }
+        }
+        // Next combination (mixed radix).
+        for (d, c) in digits.iter_mut().zip(&choices) {
+            *d += 1;
+            if *d <= c.len() {
+                break;
+            }
+            *d = 0;
+        }
+    }
+    let word = found?;
+    let changed = word.iter().zip(&base).filter(|(a, b)| a != b).count();
+    Some((word, changed))
 }

@@ -1,7 +1,10 @@
 //! Variable-length mode: find start markers, lock on drift and timing, read header and payload.
 
 use super::diagnose::{band_width, BandSums, Heard};
-use super::read::{correct_soft, correct_soft_strict, read_symbols_with, Nibbles, Reading};
+use super::read::{
+    correct_soft, correct_soft_strict, read_symbols_with, search_word, symbol_spectra, Nibbles,
+    Reading, Votes, JOINED,
+};
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{self, Analyzer, BinPower, BINS};
 use super::Message;
@@ -26,9 +29,17 @@ const COARSE_THRESHOLD: f32 = 3.0;
 const COARSE_MARGIN: usize = WINDOW;
 /// End-marker score that confirms a transmission's length.
 const END_THRESHOLD: f32 = 4.0;
-/// Drift grid for the audible and DT bands (±1.2 % in 0.4 % steps) and for ultrasound.
+/// Drift grid for the audible and DT bands (±1.2 % in 0.4 % steps) and for ultrasound (±0.3 % in
+/// 0.1 % steps: a tone near 19 kHz moves by a whole 2048-point bin every 0.15 %; a marker drifted
+/// 0.4 % still scores well at the grid's edge, and `refine_scale` measures the rest).
 const AUDIBLE_SCALES: [f64; 7] = [1.0, 0.996, 1.004, 0.992, 1.008, 0.988, 1.012];
-const ULTRA_SCALES: [f64; 5] = [1.0, 0.999, 1.001, 0.998, 1.002];
+const ULTRA_SCALES: [f64; 7] = [1.0, 0.999, 1.001, 0.998, 1.002, 0.997, 1.003];
+/// The first pass ([`candidate_spans`]) tries the ultrasound grid's inner points (the old ±0.2 %
+/// grid) at its usual threshold and the outer ones at a higher one: at the lower threshold they
+/// would find more false candidates in noise (each costs the full pass around it), and a marker
+/// drifted 0.4 % scores well above it there.
+const ULTRA_FAR: [f64; 2] = [0.997, 1.003];
+const COARSE_FAR_THRESHOLD: f32 = 4.0;
 /// Timing search around the estimated data start: ±1 frame in 1/16-frame steps.
 const SEARCH: i64 = 1024;
 const STEP: usize = 64;
@@ -44,7 +55,17 @@ const READINGS: &[(Reading, usize)] = &[
     (Reading::Plain, TRIES_PER_PROTOCOL),
     (Reading::Dereverb, OFFSETS),
     (Reading::DereverbLate, OFFSETS),
+    (Reading::Joined, OFFSETS),
 ];
+/// The joined reading's search (see [`search_word`]): candidate words from the disagreements
+/// alone, and in all, per (protocol, offset).
+const JOINED_COMBOS: usize = 256;
+const JOINED_WORDS: usize = 16384;
+/// Where the room readings accept an end marker's leading edge (see [`end_marker_at`]): from
+/// `.0` to `.1` frames after where the length puts it. The strict readings (one error corrected)
+/// keep it tight; an exact code word of the joined reading is its own proof of the length.
+const ROOM_EDGE: (f64, f64) = (-1.75, 0.75);
+const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -148,19 +169,22 @@ fn candidate_spans(spectra: &mut Spectra, bands: &[(usize, &[f64])]) -> Vec<(usi
     let coarse = Scan::strided(spectra, COARSE_STRIDE);
     let mut spans = Vec::new();
     for &(band, scales) in bands {
-        for r in find_runs(
-            &coarse,
-            band,
-            COARSE_WINDOW,
-            COARSE_THRESHOLD,
-            scales,
-            false,
-        ) {
-            let (first, last) = (r.first * COARSE_STRIDE, r.last * COARSE_STRIDE);
-            spans.push((
-                first.saturating_sub(COARSE_MARGIN),
-                last + WINDOW + COARSE_MARGIN,
-            ));
+        let grids: &[(&[f64], f32)] = if band == 320 {
+            &[
+                (&ULTRA_SCALES[..5], COARSE_THRESHOLD),
+                (&ULTRA_FAR, COARSE_FAR_THRESHOLD),
+            ]
+        } else {
+            &[(scales, COARSE_THRESHOLD)]
+        };
+        for &(grid, threshold) in grids {
+            for r in find_runs(&coarse, band, COARSE_WINDOW, threshold, grid, false) {
+                let (first, last) = (r.first * COARSE_STRIDE, r.last * COARSE_STRIDE);
+                spans.push((
+                    first.saturating_sub(COARSE_MARGIN),
+                    last + WINDOW + COARSE_MARGIN,
+                ));
+            }
         }
     }
     spans
@@ -250,18 +274,58 @@ fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) ->
 }
 
 /// Is there an end marker starting at `at` (±0.75 frame) with a clear pattern?
-fn end_marker_at(ffts: &mut Ffts, seg: &[f32], at: usize, band: usize) -> bool {
+///
+/// With `room`, an end marker whose leading edge is there also counts: in a reverberant room
+/// the marker's own tail carries its pattern on for many frames after it ends, while the
+/// previous symbols' tails blur its first frames, so the box of [`locate_pattern`] slides
+/// frames late; the edge (see [`pattern_edge`]) stays put.
+fn end_marker_at(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    at: usize,
+    band: usize,
+    edge: Option<(f64, f64)>,
+) -> bool {
     if end_marker_score(&mut ffts.frame, seg, at, band) < END_THRESHOLD {
         return false;
     }
     let lo = at.saturating_sub(4 * FRAME);
     let hi = at + (MARKER_FRAMES + 4) * FRAME;
+    let near = |start: f64| (start - at as f64).abs() <= 0.75 * FRAME as f64;
     match locate_pattern(&mut ffts.wide, seg, band, 1.0, lo, hi, true) {
-        Some((start, strength)) => {
-            (start - at as f64).abs() <= 0.75 * FRAME as f64 && strength > 0.15
+        Some((start, strength)) if near(start) && strength > 0.15 => true,
+        Some(_) if edge.is_some() => {
+            let (early, late) = edge.unwrap_or_default();
+            let lo = at.saturating_sub(8 * FRAME);
+            let v = pattern_strength(&mut ffts.wide, seg, band, 1.0, lo, hi, true);
+            pattern_edge(&v).is_some_and(|k| {
+                let d = (lo + k * PATTERN_HOP) as f64 - at as f64;
+                (early * FRAME as f64..=late * FRAME as f64).contains(&d)
+            })
         }
-        None => false,
+        _ => false,
     }
+}
+
+/// Where a marker pattern starts in `v` (from [`pattern_strength`]), by its leading edge: the
+/// hop that best splits 4 frames of weak pattern before from 4 frames of strong pattern after
+/// (mean after at least 0.5, and at least 0.4 above the mean before), in hops from the start.
+/// A window of 2048 samples rises through the edge over 8 hops: the split falls mid-rise, half a
+/// window before the marker, which is added back.
+fn pattern_edge(v: &[f64]) -> Option<usize> {
+    const W: usize = 4 * FRAME / PATTERN_HOP;
+    if v.len() < 2 * W {
+        return None;
+    }
+    let mut best: Option<(f64, usize)> = None;
+    for k in W..=v.len() - W {
+        let before = v[k - W..k].iter().sum::<f64>() / W as f64;
+        let after = v[k..k + W].iter().sum::<f64>() / W as f64;
+        if after >= 0.5 && after - before >= 0.4 && best.is_none_or(|b| after - before > b.0) {
+            best = Some((after - before, k));
+        }
+    }
+    best.map(|(_, k)| k + SCAN / 2 / PATTERN_HOP)
 }
 
 /// Locate a marker near `[lo, hi)`: the marker-pattern strength of 2048-sample frames at a hop
@@ -277,7 +341,40 @@ fn locate_pattern(
     hi: usize,
     end: bool,
 ) -> Option<(f64, f64)> {
-    const HOP: usize = 256;
+    const HOP: usize = PATTERN_HOP;
+    let v = pattern_strength(an, audio, band, scale, lo, hi, end);
+    // 2048-sample windows lie fully inside the marker for 16384 − 2048 samples of starts.
+    let box_len = (((MARKER_FRAMES * FRAME - SCAN) / HOP) as f64 / scale).round() as usize;
+    if box_len == 0 || v.len() < box_len {
+        return None;
+    }
+    let mut acc: f64 = v[..box_len].iter().sum();
+    let (mut best, mut arg) = (acc, 0usize);
+    for k in box_len..v.len() {
+        acc += v[k] - v[k - box_len];
+        if acc > best {
+            best = acc;
+            arg = k + 1 - box_len;
+        }
+    }
+    Some(((lo + arg * HOP) as f64, best / box_len as f64))
+}
+
+/// Hop of [`pattern_strength`], in samples.
+const PATTERN_HOP: usize = 256;
+
+/// The marker-pattern strength of the 2048-sample frames from `lo` to `hi` at a hop of
+/// [`PATTERN_HOP`] (see [`locate_pattern`]).
+fn pattern_strength(
+    an: &mut BinPower,
+    audio: &[f32],
+    band: usize,
+    scale: f64,
+    lo: usize,
+    hi: usize,
+    end: bool,
+) -> Vec<f64> {
+    const HOP: usize = PATTERN_HOP;
     let hi = hi.min(audio.len());
     // The 32 bins of the 16 pairs: (lower, upper) of pair i at 2i, 2i + 1.
     an.retarget((0..32).map(|j| ((2 * (band + j)) as f64 * scale).round() as usize));
@@ -298,7 +395,7 @@ fn locate_pattern(
     let floor = loudest * 1e-3 + 1e-20;
     // Mean over the 16 pairs of the normalised difference: a frame scores ~1 only when every pair
     // has the marker's pattern (a data symbol's 2-6 tones reach at most 6/16).
-    let v: Vec<f64> = pairs
+    pairs
         .iter()
         .map(|row| {
             row.iter()
@@ -310,22 +407,7 @@ fn locate_pattern(
                 .sum::<f64>()
                 / 16.0
         })
-        .collect();
-    // 2048-sample windows lie fully inside the marker for 16384 − 2048 samples of starts.
-    let box_len = (((MARKER_FRAMES * FRAME - SCAN) / HOP) as f64 / scale).round() as usize;
-    if box_len == 0 || v.len() < box_len {
-        return None;
-    }
-    let mut acc: f64 = v[..box_len].iter().sum();
-    let (mut best, mut arg) = (acc, 0usize);
-    for k in box_len..v.len() {
-        acc += v[k] - v[k - box_len];
-        if acc > best {
-            best = acc;
-            arg = k + 1 - box_len;
-        }
-    }
-    Some(((lo + arg * HOP) as f64, best / box_len as f64))
+        .collect()
 }
 
 /// Start of the marker found by `run`.
@@ -346,6 +428,99 @@ struct Attempt {
     stream: Vec<u8>,
 }
 
+/// The [`Votes`] of the first `count` symbols of `p` from `tau`, two per byte.
+fn joined_votes(
+    an: &mut Analyzer,
+    seg: &[f32],
+    p: &Protocol,
+    tau: usize,
+    count: usize,
+) -> Vec<Votes> {
+    let mut votes: Vec<Votes> = Vec::new();
+    for (r, &reading) in JOINED.iter().enumerate() {
+        let mut nib = Nibbles::default();
+        let mut runner = Vec::new();
+        symbol_spectra(an, seg, p, tau, count, reading, |power| {
+            nib.push_spectrum_top2(p, power, &mut runner)
+        });
+        votes.resize(nib.values.len(), Votes::default());
+        for (i, v) in votes.iter_mut().enumerate() {
+            v.best[r] = nib.values[i];
+            v.runner[r] = runner[i];
+            v.conf[r] = nib.conf[i];
+        }
+    }
+    votes
+}
+
+/// [`Reading::Joined`]: the header as any of the joined readings corrects it (one error at
+/// most), then for each length it gives whose end marker is where it says, the payload word
+/// searched among the readings' values ([`search_word`]: exact code words only).
+fn read_joined(
+    ffts: &mut Ffts,
+    seg: &[f32],
+    p: &Protocol,
+    tau: usize,
+    dss: bool,
+) -> Option<Attempt> {
+    let header_symbols = frame::symbol_count(p, HEADER_LEN);
+    let head_votes = joined_votes(&mut ffts.frame, seg, p, tau, header_symbols);
+    let mut heads: Vec<(Vec<u8>, usize)> = Vec::new();
+    for r in 0..JOINED.len() {
+        let mut head: Vec<u8> = (0..HEADER_LEN)
+            .map(|j| head_votes[2 * j].best[r] | (head_votes[2 * j + 1].best[r] << 4))
+            .collect();
+        let conf: Vec<f32> = (0..HEADER_LEN)
+            .map(|j| head_votes[2 * j].conf[r].min(head_votes[2 * j + 1].conf[r]))
+            .collect();
+        if let Some(c) = correct_soft(&mut head, &conf, 2, 0, || false) {
+            if !heads.iter().any(|h| h.0 == head) {
+                heads.push((head, c));
+            }
+        }
+    }
+    for (head, head_changed) in heads {
+        let len = head[0] as usize;
+        if len == 0 || len > MAX_VARIABLE_PAYLOAD {
+            continue;
+        }
+        let n = frame::stream_len(len, frame::Mode::Variable);
+        let symbols = frame::symbol_count(p, n);
+        let data_end = tau + symbols * p.frames_per_tx * FRAME;
+        if data_end > seg.len() || !end_marker_at(ffts, seg, data_end, p.freq_start, JOINED_EDGE) {
+            continue;
+        }
+        // Candidate words in proportion to the code's strength: 2^-18 of the words a random
+        // word would have to hit (none for 2 parity bytes).
+        let nsym = ecc_len(len);
+        let words = JOINED_WORDS.min((1usize << (8 * nsym).min(40)) >> 18);
+        if words == 0 {
+            continue;
+        }
+        let votes = joined_votes(&mut ffts.frame, seg, p, tau, symbols);
+        let Some((mut word, changed)) = search_word(
+            &votes[2 * HEADER_LEN..2 * n],
+            nsym,
+            JOINED_COMBOS.min(words),
+            words,
+        ) else {
+            continue;
+        };
+        let stream: Vec<u8> = head.iter().chain(word.iter()).copied().collect();
+        word.truncate(len);
+        if dss {
+            frame::apply_dss(&mut word);
+        }
+        return Some(Attempt {
+            payload: word,
+            frames: 2 * MARKER_FRAMES + symbols * p.frames_per_tx,
+            corrected: head_changed + changed,
+            stream,
+        });
+    }
+    None
+}
+
 /// Full decode of protocol `p` with data starting at `tau` in `seg`.
 fn read_message(
     ffts: &mut Ffts,
@@ -355,6 +530,9 @@ fn read_message(
     dss: bool,
     reading: Reading,
 ) -> Option<Attempt> {
+    if reading == Reading::Joined {
+        return read_joined(ffts, seg, p, tau, dss);
+    }
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let mut nib = Nibbles::default();
     read_symbols_with(
@@ -371,6 +549,11 @@ fn read_message(
     let head_changed = correct_soft(&mut head, &conf[..HEADER_LEN], 2, 0, || false)?;
     let len = head[0] as usize;
     if len == 0 || len > MAX_VARIABLE_PAYLOAD {
+        return None;
+    }
+    // The room readings make about 200 trials per start marker: with 2 parity bytes (payloads
+    // under 4 bytes) one error corrected lets a random word through 1.6 % of the time each.
+    if reading != Reading::Plain && ecc_len(len) < 4 {
         return None;
     }
     let n = frame::stream_len(len, frame::Mode::Variable);
@@ -390,21 +573,19 @@ fn read_message(
     let mut marker: Option<bool> = None;
     // The room readings make many more erasure trials per marker: they may leave at most one
     // error beside their erasures (see `correct_soft_strict`).
-    let max_errors = if reading == Reading::Plain {
-        usize::MAX
-    } else {
-        1
-    };
+    let room = reading != Reading::Plain;
+    let edge = room.then_some(ROOM_EDGE);
+    let max_errors = if !room { usize::MAX } else { 1 };
     let changed = correct_soft_strict(
         &mut word,
         &conf[HEADER_LEN..n],
         ecc_len(len),
         ecc_len(len).saturating_sub(4),
         max_errors,
-        || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start)),
+        || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start, edge)),
     )?;
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
-    if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start)) {
+    if !clean && !marker.unwrap_or_else(|| end_marker_at(ffts, seg, data_end, p.freq_start, edge)) {
         return None;
     }
     let stream: Vec<u8> = head.iter().chain(word.iter()).copied().collect();
@@ -552,7 +733,7 @@ fn identify(
         }
         let symbols = frame::symbol_count(p, frame::stream_len(len, frame::Mode::Variable));
         let data_end = tau + symbols * p.frames_per_tx * FRAME;
-        if end_marker_at(ffts, seg, data_end, p.freq_start) {
+        if end_marker_at(ffts, seg, data_end, p.freq_start, None) {
             return Some(p.id);
         }
     }
