@@ -247,12 +247,18 @@ fn expect_with(
     );
 }
 
-fn medium_room(x: Vec<f64>, rng: &mut Rng) -> Vec<f64> {
-    let rt60 = rng.uniform(0.4, 0.7);
-    let drr = rng.uniform(0.0, 6.0);
+/// `x` played in a seeded room: RT60 and direct-to-reverberant ratio drawn from the ranges, the
+/// output scaled to the input's peak.
+fn in_room(x: Vec<f64>, rng: &mut Rng, rt60: (f64, f64), drr: (f64, f64)) -> Vec<f64> {
+    let rt60 = rng.uniform(rt60.0, rt60.1);
+    let drr = rng.uniform(drr.0, drr.1);
     let y = convolve(&x, &room_ir(rng, rt60, drr));
     let g = peak(&x) / peak(&y);
     y.iter().map(|v| v * g).collect()
+}
+
+fn medium_room(x: Vec<f64>, rng: &mut Rng) -> Vec<f64> {
+    in_room(x, rng, (0.4, 0.7), (0.0, 6.0))
 }
 
 #[test]
@@ -323,11 +329,7 @@ fn drift_in_a_room_and_a_44k1_device() {
 }
 
 fn large_room(x: Vec<f64>, rng: &mut Rng) -> Vec<f64> {
-    let rt60 = rng.uniform(0.8, 1.1);
-    let drr = rng.uniform(-2.0, 4.0);
-    let y = convolve(&x, &room_ir(rng, rt60, drr));
-    let g = peak(&x) / peak(&y);
-    y.iter().map(|v| v * g).collect()
+    in_room(x, rng, (0.8, 1.1), (-2.0, 4.0))
 }
 
 /// Large rooms (RT60 0.8-1.1 s): the joined reading and the end marker found by its edge
