@@ -66,6 +66,11 @@ const JOINED_WORDS: usize = 16384;
 /// keep it tight; an exact code word of the joined reading is its own proof of the length.
 const ROOM_EDGE: (f64, f64) = (-1.75, 0.75);
 const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
+/// Start markers per decode that get the room readings when their plain reading fails: those
+/// cost up to ~30 ms each (about 90 M instructions, docs/robustness.md), so a hostile recording
+/// full of markers followed by noise must not multiply it. Later failing markers get the plain
+/// reading only.
+const ROOM_MARKERS: usize = 8;
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -75,6 +80,8 @@ struct Ffts {
     frame: Analyzer,
     /// 2048 points, a few bins: marker location (its plan also serves the marker scan).
     wide: BinPower,
+    /// Markers that may still get the room readings ([`ROOM_MARKERS`]).
+    rooms_left: usize,
 }
 
 /// With `heard`, when no message is found, the strongest start marker not followed by one goes
@@ -88,6 +95,7 @@ pub(crate) fn decode(
     let mut ffts = Ffts {
         frame: Analyzer::new(),
         wide: BinPower::new(SCAN, []),
+        rooms_left: ROOM_MARKERS,
     };
     let bands: Vec<(usize, &[f64])> = BANDS
         .into_iter()
@@ -653,7 +661,15 @@ fn decode_at(
     let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
     // The timing tries of the plain reading, for naming the protocol of a failure.
     let mut plain_tries: Vec<Try> = Vec::new();
+    let mut room_counted = false;
     for &(reading, per_protocol) in READINGS {
+        if reading != Reading::Plain && !room_counted {
+            if ffts.rooms_left == 0 {
+                break;
+            }
+            ffts.rooms_left -= 1;
+            room_counted = true;
+        }
         let (found, tries) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol);
         if reading == Reading::Plain {
             plain_tries = tries;
