@@ -154,13 +154,13 @@ fn agc(x: &[f64], rate: f64) -> Vec<f64> {
     out
 }
 
-/// One trial: our transmission of protocol `p` after a seeded lead-in, 1 s of silence after,
-/// through `channel`; returns (success, wrong payloads).
-fn trial(
+/// Our transmission of protocol `p` after a seeded lead-in, 1 s of silence after, through
+/// `channel`: its output rate and samples (clipped to ±1).
+fn channel_output(
     p: u8,
     seed: u64,
     channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>),
-) -> (bool, usize) {
+) -> (u32, Vec<f32>) {
     let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let opts = EncodeOptions {
         protocol: p,
@@ -173,6 +173,17 @@ fn trial(
     x.resize(x.len() + RATE as usize, 0.0);
     let (rate, y) = channel(x, (lead, lead + tx.len()), &mut rng);
     let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+    (rate, samples)
+}
+
+/// One trial: our transmission of protocol `p` after a seeded lead-in, 1 s of silence after,
+/// through `channel`; returns (success, wrong payloads).
+fn trial(
+    p: u8,
+    seed: u64,
+    channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>),
+) -> (bool, usize) {
+    let (rate, samples) = channel_output(p, seed, channel);
     let got = decode_samples(&samples, rate, &DecodeOptions::default()).unwrap();
     let ok = got.iter().any(|m| m.payload == PAYLOAD);
     let wrong = got.iter().filter(|m| m.payload != PAYLOAD).count();
@@ -185,18 +196,7 @@ fn stream_trial(
     seed: u64,
     channel: impl Fn(Vec<f64>, (usize, usize), &mut Rng) -> (u32, Vec<f64>),
 ) -> (bool, usize) {
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
-    let opts = EncodeOptions {
-        protocol: p,
-        ..Default::default()
-    };
-    let tx = encode_48k(PAYLOAD, &opts).unwrap();
-    let lead = (rng.uniform(0.1, 0.4) * RATE as f64) as usize;
-    let mut x = vec![0.0; lead];
-    x.extend(tx.iter().map(|&v| v as f64));
-    x.resize(x.len() + RATE as usize, 0.0);
-    let (rate, y) = channel(x, (lead, lead + tx.len()), &mut rng);
-    let samples: Vec<f32> = y.iter().map(|&v| v.clamp(-1.0, 1.0) as f32).collect();
+    let (rate, samples) = channel_output(p, seed, channel);
     let mut rx = fskhttp::StreamDecoder::new(rate, DecodeOptions::default()).unwrap();
     let mut got = Vec::new();
     for chunk in samples.chunks(4096) {
