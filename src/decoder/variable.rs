@@ -206,32 +206,53 @@ fn refine_scale(audio: &[f32], t0: f64, band: usize, coarse: f64) -> f64 {
     if start + N > audio.len() {
         return coarse;
     }
-    let fft = spectrum::real_plan(N);
-    let mut input = fft.make_input_vec();
-    for ((v, &w), &x) in input
+    // Only the 11 bins around each of the 16 tones are read: a packed complex FFT of 4096 points
+    // and the split for those bins alone ([`BinPower`]) instead of the full real transform, whose
+    // extra twiddles (software sin/cos as WebAssembly, made again by every request's fresh
+    // instance) cost more than this whole measurement.
+    let mut windowed = vec![0f32; N];
+    for ((v, &w), &x) in windowed
         .iter_mut()
         .zip(spectrum::hann(N).iter())
         .zip(&audio[start..])
     {
         *v = x * w;
     }
-    let mut spec = fft.make_output_vec();
-    if fft.process(&mut input, &mut spec).is_err() {
-        return coarse;
-    }
-    let power: Vec<f32> = spec.iter().map(|c| c.norm_sqr() + 1e-20).collect();
+    let tones: Vec<(f64, usize, usize)> = frame::marker_bins(frame::Marker::Start)
+        .into_iter()
+        .map(|b| {
+            let nominal = 8.0 * (band + b) as f64;
+            let centre = (nominal * coarse).round() as usize;
+            (
+                nominal,
+                centre.saturating_sub(5),
+                (centre + 5).min(N / 2 - 2),
+            )
+        })
+        .collect();
+    let mut bins: Vec<usize> = tones
+        .iter()
+        .flat_map(|&(_, lo, hi)| lo.saturating_sub(1)..=hi + 1)
+        .collect();
+    bins.sort_unstable();
+    bins.dedup();
+    let mut values = vec![0f32; bins.len()];
+    BinPower::new(N, bins.iter().copied()).power(&windowed, &mut values);
+    let power = |k: usize| -> f32 {
+        bins.binary_search(&k)
+            .map(|i| values[i] + 1e-20)
+            .unwrap_or(1e-20)
+    };
     let mut ratios = Vec::with_capacity(16);
-    for b in frame::marker_bins(frame::Marker::Start) {
-        let nominal = 8.0 * (band + b) as f64;
+    for &(nominal, lo, hi) in &tones {
         let centre = (nominal * coarse).round() as usize;
-        let (lo, hi) = (centre.saturating_sub(5), (centre + 5).min(power.len() - 2));
         if lo < 1 || lo >= hi {
             continue;
         }
         let k = (lo..=hi)
-            .max_by(|&a, &b| power[a].total_cmp(&power[b]))
+            .max_by(|&a, &b| power(a).total_cmp(&power(b)))
             .unwrap_or(centre);
-        let (a, m, c) = (power[k - 1].ln(), power[k].ln(), power[k + 1].ln());
+        let (a, m, c) = (power(k - 1).ln(), power(k).ln(), power(k + 1).ln());
         let denom = a - 2.0 * m + c;
         let delta = if denom.abs() > 1e-9 {
             (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
