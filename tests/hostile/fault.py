@@ -65,6 +65,15 @@ def main():
         deadline = time.monotonic() + UP
         while time.monotonic() < deadline:
             time.sleep(0.05)
+        # Then until every worker has finished a request sent after the last restart: a loaded
+        # machine can take seconds per decode of the mix, so UP alone may see none (bounded).
+        limit = time.monotonic() + 60
+        while time.monotonic() < limit:
+            with lock:
+                done = sum(1 for r in log if r[0] > outages[-1][1])
+            if done >= WORKERS:
+                break
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
