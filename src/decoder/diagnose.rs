@@ -226,21 +226,24 @@ impl fmt::Display for Diagnosis {
     }
 }
 
-/// Sum of squares and peak of a frame, in 8 lanes (a plain float sum does not vectorise).
+/// Sum of squares and peak of a frame, in 8 lanes (a plain float sum does not vectorise). The
+/// samples are finite (sanitized before), so the peak is a plain comparison: `f32::max`'s NaN rule
+/// kept this loop scalar.
 fn energy_and_peak(frame: &[f32]) -> (f64, f32) {
     let mut sq = [0f32; 8];
     let mut pk = [0f32; 8];
     let chunks = frame.chunks_exact(8);
     let rest = chunks.remainder();
+    let larger = |m: f32, v: f32| if v > m { v } else { m };
     for c in chunks {
         for i in 0..8 {
             sq[i] += c[i] * c[i];
-            pk[i] = pk[i].max(c[i].abs());
+            pk[i] = larger(pk[i], c[i].abs());
         }
     }
     for (i, &v) in rest.iter().enumerate() {
         sq[i] += v * v;
-        pk[i] = pk[i].max(v.abs());
+        pk[i] = larger(pk[i], v.abs());
     }
     (
         sq.iter().map(|&v| f64::from(v)).sum(),
