@@ -71,6 +71,11 @@ const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
 /// full of markers followed by noise must not multiply it. Later failing markers get the plain
 /// reading only.
 const ROOM_MARKERS: usize = 8;
+#[cfg(test)]
+thread_local! {
+    /// Start markers that got the room readings in this thread's decodes (the tests count them).
+    static ROOM_READINGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -669,6 +674,8 @@ fn decode_at(
             }
             ffts.rooms_left -= 1;
             room_counted = true;
+            #[cfg(test)]
+            ROOM_READINGS.with(|c| c.set(c.get() + 1));
         }
         let (found, tries) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol);
         if reading == Reading::Plain {
@@ -804,4 +811,61 @@ fn try_reading(
         }
     }
     (None, tries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{encode_48k, EncodeOptions};
+
+    /// `count` Fast transmissions of 5 seeded bytes (4 parity bytes: the room readings read
+    /// them), each payload drowned in noise between its intact header and end marker, 0.3 s of
+    /// silence between them: every start marker is found and none leads to a message.
+    fn drowned_markers(count: usize) -> Vec<f32> {
+        let p = &PROTOCOLS[1];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut audio = vec![0f32; 14_400];
+        for _ in 0..count {
+            let payload: Vec<u8> = (0..5).map(|_| next() as u8).collect();
+            let opts = EncodeOptions {
+                protocol: p.id,
+                ..Default::default()
+            };
+            let mut tx = encode_48k(&payload, &opts).expect("encode");
+            let header = frame::symbol_count(p, HEADER_LEN);
+            let from = MARKER_FRAMES * FRAME + header * p.frames_per_tx * FRAME;
+            let to = tx.len() - MARKER_FRAMES * FRAME;
+            for v in &mut tx[from..to] {
+                *v = 0.4 * ((next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0);
+            }
+            audio.extend(&tx);
+            audio.extend(std::iter::repeat_n(0.0, 14_400));
+        }
+        audio
+    }
+
+    /// Markers that got the room readings in one decode of `audio`.
+    fn room_markers(audio: &[f32]) -> usize {
+        ROOM_READINGS.with(|c| c.set(0));
+        let messages = decode(audio, false, 24_000.0, None);
+        assert!(
+            messages.is_empty(),
+            "a drowned payload decoded: {messages:?}"
+        );
+        ROOM_READINGS.with(|c| c.get())
+    }
+
+    /// Every failing start marker gets the room readings, up to [`ROOM_MARKERS`] per decode:
+    /// a recording of 12 markers followed by noise costs 8 markers' room readings, not 12.
+    #[test]
+    fn at_most_room_markers_get_the_room_readings() {
+        assert_eq!(room_markers(&drowned_markers(3)), 3);
+        assert_eq!(room_markers(&drowned_markers(12)), ROOM_MARKERS);
+    }
 }
