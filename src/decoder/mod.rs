@@ -35,6 +35,10 @@
 //!    Each is read at *every* offset of the timing search (33 per protocol), best header
 //!    confidence first: in a room the header's confidence is a poor guide to the timing (its best
 //!    offset is often 1/2 to 1 frame early), while the right offset reads with few errors. The
+//!    start marker's own tail carries its pattern on into the data, so the box that located it
+//!    (step 2) sits late, by up to 3-4 frames in a large room: the room readings also search
+//!    ±1 frame around where the marker's *leading edge* (found as the end marker's, below) puts
+//!    the data, when that is 3/8 frame or more from the box's estimate (up to 66 offsets). The
 //!    checks of step 4 are unchanged (a corrected word still needs its end marker), and the
 //!    plain reading stays first because subtracting the previous window doubles the noise.
 //!    These readings make about 20 times more Reed-Solomon trials per marker than the plain one,

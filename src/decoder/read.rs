@@ -333,7 +333,7 @@ pub struct Votes {
 
 impl Votes {
     /// The value most readings read; between equally many, the earliest in [`JOINED`].
-    fn consensus(&self) -> u8 {
+    pub(super) fn consensus(&self) -> u8 {
         let b = &self.best;
         let votes = |v: u8| b.iter().filter(|&&x| x == v).count();
         b.iter()
@@ -350,7 +350,7 @@ impl Votes {
     }
 
     /// How many different values the readings read.
-    fn distinct(&self) -> usize {
+    pub(super) fn distinct(&self) -> usize {
         let b = &self.best;
         (0..b.len()).filter(|&i| !b[..i].contains(&b[i])).count()
     }
