@@ -46,13 +46,18 @@
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
 //!    - *joined*: last, at every offset again, six readings together: plain, dereverberated,
-//!      late, dereverberated over the second half of each symbol, dereverberated with 1.5 β, and
-//!      a decision-feedback one (the tail subtracted is modelled: `β` times the previous tail
-//!      plus what was left in the bins just decided, so noise in the other bins is not doubled).
+//!      late, dereverberated over the last third of each symbol (at least its last frame: the
+//!      early reflections of the previous symbol fill a symbol's first 1-2 frames, so for
+//!      Fastest's 3-frame symbols this was the best single reading in large rooms),
+//!      dereverberated with 1.5 β, and a decision-feedback one (the tail subtracted is
+//!      modelled: `β` times the previous tail plus what was left in the bins just decided, so
+//!      noise in the other bins is not doubled); a seventh vote is their soft sum (each
+//!      reading's 16 bins of the nibble normalised to sum 1, added up).
 //!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
 //!      a notch of the room's response) another usually reads it right, and a wrong value's
 //!      true one is nearly always the runner-up. So the payload word is searched
-//!      (`read::search_word`) among: the majority value of each nibble, every nibble the
+//!      (`read::search_word`) among: the weighted majority value of each nibble (a vote weighs
+//!      1 + its reading's confidence, at most 3), every nibble the
 //!      readings disagree on set to any of their values (at most 256 such words), and each of
 //!      those with one more nibble changed to a value a reading read or ranked second (16384
 //!      words in all per offset). Only an exact code word counts (all syndromes zero, nothing

@@ -3,7 +3,7 @@
 use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{
     correct_soft, correct_soft_strict, read_symbols_with, search_word, symbol_spectra, Nibbles,
-    Reading, Votes, JOINED,
+    Reading, Votes, JOINED, VOTES,
 };
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{self, Analyzer, BinPower, BINS};
@@ -460,11 +460,28 @@ fn joined_votes(
     count: usize,
 ) -> Vec<Votes> {
     let mut votes: Vec<Votes> = Vec::new();
+    let slots = if p.is_mono_tone() {
+        1
+    } else {
+        2 * p.bytes_per_tx
+    };
+    // The soft sum of each nibble's 16 bins over the readings.
+    let mut soft: Vec<[f32; 16]> = vec![[0.0; 16]; count * slots];
     for (r, &reading) in JOINED.iter().enumerate() {
         let mut nib = Nibbles::default();
         let mut runner = Vec::new();
+        let mut t = 0;
         symbol_spectra(an, seg, p, tau, count, reading, |power| {
-            nib.push_spectrum_top2(p, power, &mut runner)
+            nib.push_spectrum_top2(p, power, &mut runner);
+            for q in 0..slots {
+                let base = p.freq_start + 16 * q;
+                let bins = &power[base.min(BINS)..(base + 16).min(BINS)];
+                let sum = bins.iter().sum::<f32>() + 1e-20;
+                for (acc, &v) in soft[t * slots + q].iter_mut().zip(bins) {
+                    *acc += v / sum;
+                }
+            }
+            t += 1;
         });
         votes.resize(nib.values.len(), Votes::default());
         for (i, v) in votes.iter_mut().enumerate() {
@@ -472,6 +489,14 @@ fn joined_votes(
             v.runner[r] = runner[i];
             v.conf[r] = nib.conf[i];
         }
+    }
+    let last = VOTES - 1;
+    for (v, bins) in votes.iter_mut().zip(&soft) {
+        let mut order: [usize; 16] = std::array::from_fn(|k| k);
+        order.sort_by(|&a, &b| bins[b].total_cmp(&bins[a]));
+        v.best[last] = order[0] as u8;
+        v.runner[last] = order[1] as u8;
+        v.conf[last] = ((bins[order[0]] + 1e-6) / (bins[order[1]] + 1e-6)).ln();
     }
     votes
 }
@@ -489,7 +514,7 @@ fn read_joined(
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let head_votes = joined_votes(&mut ffts.frame, seg, p, tau, header_symbols);
     let mut heads: Vec<(Vec<u8>, usize)> = Vec::new();
-    for r in 0..JOINED.len() {
+    for r in 0..VOTES {
         let mut head: Vec<u8> = (0..HEADER_LEN)
             .map(|j| head_votes[2 * j].best[r] | (head_votes[2 * j + 1].best[r] << 4))
             .collect();
@@ -985,7 +1010,7 @@ mod diagnosis {
                 let n = truth.len();
                 let mut line = format!("  off {:+5}:", tau as i64 - data_est as i64);
                 let mut min_err = usize::MAX;
-                for r in 0..JOINED.len() {
+                for r in 0..VOTES {
                     let e = (0..n).filter(|&i| votes[i].best[r] != truth[i]).count();
                     let eh = (0..hn).filter(|&i| votes[i].best[r] != truth[i]).count();
                     min_err = min_err.min(e);
