@@ -38,7 +38,9 @@
 //!    start marker's own tail carries its pattern on into the data, so the box that located it
 //!    (step 2) sits late, by up to 3-4 frames in a large room: the room readings also search
 //!    ±1 frame around where the marker's *leading edge* (found as the end marker's, below) puts
-//!    the data, when that is 3/8 frame or more from the box's estimate (up to 66 offsets). The
+//!    the data, when that is 3/8 frame or more from the box's estimate, and ±1 frame around
+//!    2 frames before that (in a hall the readings of a late window of each symbol were often
+//!    best there): up to 99 offsets. The
 //!    checks of step 4 are unchanged (a corrected word still needs its end marker), and the
 //!    plain reading stays first because subtracting the previous window doubles the noise.
 //!    These readings make about 20 times more Reed-Solomon trials per marker than the plain one,

@@ -56,7 +56,8 @@ const READINGS: &[(Reading, usize)] = &[
     (Reading::Joined, usize::MAX),
 ];
 /// The room readings also search around where the start marker's leading edge puts the data
-/// when that is at least this many samples from the estimate (see [`start_edge`]).
+/// when that is at least this many samples from the estimate (see [`start_edge`]); they always
+/// search around 2 frames before it.
 const EDGE_APART: f64 = 384.0;
 /// The joined reading's search (see [`search_word`]): candidate words from the disagreements
 /// alone, and in all, per (protocol, offset).
@@ -711,12 +712,14 @@ fn decode_at(
             ffts.rooms_left -= 1;
             room_counted = true;
             // In a room the box that located the marker slides late (its tail carries the
-            // pattern on): the room readings also search around its leading edge.
+            // pattern on): the room readings also search around its leading edge, and 2 frames
+            // before it.
             if let Some(t) = start_edge(&mut ffts.wide, audio, run, t0) {
                 let est = (t - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
                 if (est - data_est).abs() >= EDGE_APART {
                     centres.push(est);
                 }
+                centres.push(est - 2.0 * FRAME as f64);
             }
             #[cfg(test)]
             ROOM_READINGS.with(|c| c.set(c.get() + 1));
