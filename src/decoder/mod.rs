@@ -80,9 +80,12 @@
 //!    down to.
 //!    Measured with `scripts/bench-channels` (docs/robustness.md). The live receiver
 //!    ([`StreamDecoder`]) runs this same decoder over its window, so it reads rooms the same way;
-//!    the fixed-length mode has no room readings yet. A marker whose plain reading fails costs
-//!    up to ~30 ms more with them, so at most 8 markers per decode get them (a hostile recording
-//!    of markers followed by noise cannot multiply that); later ones get the plain reading only.
+//!    the fixed-length mode has no room readings (it has no start marker to measure `β` or the
+//!    timing on and no end marker to confirm a length, and it reads every hop position of every
+//!    protocol: the room readings' many extra trials would have nothing to check them against).
+//!    A marker whose plain reading fails costs some 600 M instructions (~60 ms) more with them
+//!    (docs/robustness.md), so at most 8 markers per decode get them (a hostile recording of
+//!    markers followed by noise cannot multiply that); later ones get the plain reading only.
 //!
 //! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
 //! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).
