@@ -35,6 +35,12 @@
 //!    Each is read at *every* offset of the timing search (33 per protocol), best header
 //!    confidence first: in a room the header's confidence is a poor guide to the timing (its best
 //!    offset is often 1/2 to 1 frame early), while the right offset reads with few errors. The
+//!    start marker's own tail carries its pattern on into the data, so the box that located it
+//!    (step 2) sits late, by up to 3-4 frames in a large room: the room readings also search
+//!    ±1 frame around where the marker's *leading edge* (found as the end marker's, below) puts
+//!    the data, when that is 3/8 frame or more from the box's estimate, and ±1 frame around
+//!    2 frames before that (in a hall the readings of a late window of each symbol were often
+//!    best there): up to 99 offsets. The
 //!    checks of step 4 are unchanged (a corrected word still needs its end marker), and the
 //!    plain reading stays first because subtracting the previous window doubles the noise.
 //!    These readings make about 20 times more Reed-Solomon trials per marker than the plain one,
@@ -42,13 +48,18 @@
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
 //!    - *joined*: last, at every offset again, six readings together: plain, dereverberated,
-//!      late, dereverberated over the second half of each symbol, dereverberated with 1.5 β, and
-//!      a decision-feedback one (the tail subtracted is modelled: `β` times the previous tail
-//!      plus what was left in the bins just decided, so noise in the other bins is not doubled).
+//!      late, dereverberated over the last third of each symbol (at least its last frame: the
+//!      early reflections of the previous symbol fill a symbol's first 1-2 frames, so for
+//!      Fastest's 3-frame symbols this was the best single reading in large rooms),
+//!      dereverberated with 1.5 β, and a decision-feedback one (the tail subtracted is
+//!      modelled: `β` times the previous tail plus what was left in the bins just decided, so
+//!      noise in the other bins is not doubled); a seventh vote is their soft sum (each
+//!      reading's 16 bins of the nibble normalised to sum 1, added up).
 //!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
 //!      a notch of the room's response) another usually reads it right, and a wrong value's
 //!      true one is nearly always the runner-up. So the payload word is searched
-//!      (`read::search_word`) among: the majority value of each nibble, every nibble the
+//!      (`read::search_word`) among: the weighted majority value of each nibble (a vote weighs
+//!      1 + its reading's confidence, at most 3), every nibble the
 //!      readings disagree on set to any of their values (at most 256 such words), and each of
 //!      those with one more nibble changed to a value a reading read or ranked second (16384
 //!      words in all per offset). Only an exact code word counts (all syndromes zero, nothing
@@ -69,9 +80,12 @@
 //!    down to.
 //!    Measured with `scripts/bench-channels` (docs/robustness.md). The live receiver
 //!    ([`StreamDecoder`]) runs this same decoder over its window, so it reads rooms the same way;
-//!    the fixed-length mode has no room readings yet. A marker whose plain reading fails costs
-//!    up to ~30 ms more with them, so at most 8 markers per decode get them (a hostile recording
-//!    of markers followed by noise cannot multiply that); later ones get the plain reading only.
+//!    the fixed-length mode has no room readings (it has no start marker to measure `β` or the
+//!    timing on and no end marker to confirm a length, and it reads every hop position of every
+//!    protocol: the room readings' many extra trials would have nothing to check them against).
+//!    A marker whose plain reading fails costs some 600 M instructions (~60 ms) more with them
+//!    (docs/robustness.md), so at most 8 markers per decode get them (a hostile recording of
+//!    markers followed by noise cannot multiply that); later ones get the plain reading only.
 //!
 //! Each message carries quality figures (band SNR, the drift locked to, the bytes Reed-Solomon
 //! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).

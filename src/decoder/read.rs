@@ -92,8 +92,10 @@ pub enum Reading {
     /// [`Reading::Dereverb`] over the frames of each symbol after its first (where the previous
     /// symbol's tail has decayed most), for symbols of 3 frames or more.
     DereverbLate,
-    /// [`Reading::Dereverb`] over the second half of each symbol's frames.
-    DereverbHalf,
+    /// [`Reading::Dereverb`] over the last third of each symbol's frames (at least its last
+    /// frame): in a room the early reflections of the previous symbol's tones fill the first
+    /// 1-2 frames of a symbol (a Fastest symbol is 3 frames), its last frames read cleaner.
+    DereverbLastThird,
     /// [`Reading::Dereverb`] with 1.5 times the carry-over (at most 0.98).
     DereverbStrong,
     /// A tail model fed back from decisions: each symbol minus the modelled tail, whose next
@@ -110,7 +112,7 @@ pub const JOINED: [Reading; 6] = [
     Reading::Dereverb,
     Reading::Plain,
     Reading::DereverbLate,
-    Reading::DereverbHalf,
+    Reading::DereverbLastThird,
     Reading::DereverbStrong,
     Reading::Feedback,
 ];
@@ -210,12 +212,12 @@ pub fn symbol_spectra(
         }
         Reading::Dereverb
         | Reading::DereverbLate
-        | Reading::DereverbHalf
+        | Reading::DereverbLastThird
         | Reading::DereverbStrong
         | Reading::Joined => {
             let skip = match reading {
                 Reading::DereverbLate => usize::from(p.frames_per_tx > 2),
-                Reading::DereverbHalf => p.frames_per_tx / 2,
+                Reading::DereverbLastThird => p.frames_per_tx - (p.frames_per_tx / 3).max(1),
                 _ => 0,
             };
             let strong = reading == Reading::DereverbStrong;
@@ -320,25 +322,36 @@ pub fn correct_soft_strict(
     None
 }
 
-/// One nibble as each of the [`JOINED`] readings read it.
+/// Votes per nibble: one per [`JOINED`] reading, and the last one their soft sum (each
+/// reading's 16 bins of the nibble, normalised to sum 1, added up).
+pub const VOTES: usize = JOINED.len() + 1;
+
+/// One nibble as each of the [`JOINED`] readings read it, and their soft sum (see [`VOTES`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Votes {
     /// Each reading's value.
-    pub best: [u8; JOINED.len()],
+    pub best: [u8; VOTES],
     /// Each reading's runner-up value.
-    pub runner: [u8; JOINED.len()],
+    pub runner: [u8; VOTES],
     /// Each reading's confidence (see [`Nibbles`]).
-    pub conf: [f32; JOINED.len()],
+    pub conf: [f32; VOTES],
 }
 
 impl Votes {
-    /// The value most readings read; between equally many, the earliest in [`JOINED`].
-    fn consensus(&self) -> u8 {
+    /// The value with the most votes, each vote weighing 1 + its confidence (at most 3): a
+    /// reading that decided clearly outweighs one that hesitated; between equal weights, the
+    /// earliest in [`JOINED`].
+    pub(super) fn consensus(&self) -> u8 {
         let b = &self.best;
-        let votes = |v: u8| b.iter().filter(|&&x| x == v).count();
+        let votes = |v: u8| {
+            (0..VOTES)
+                .filter(|&r| b[r] == v)
+                .map(|r| 1.0 + self.conf[r].min(3.0))
+                .sum::<f32>()
+        };
         b.iter()
             .copied()
-            .fold((0, b[0]), |m, v| {
+            .fold((0.0, b[0]), |m, v| {
                 let n = votes(v);
                 if n > m.0 {
                     (n, v)
@@ -350,7 +363,7 @@ impl Votes {
     }
 
     /// How many different values the readings read.
-    fn distinct(&self) -> usize {
+    pub(super) fn distinct(&self) -> usize {
         let b = &self.best;
         (0..b.len()).filter(|&i| !b[..i].contains(&b[i])).count()
     }
@@ -358,7 +371,7 @@ impl Votes {
     /// The confidence of the consensus: the least of the agreeing readings'.
     fn support(&self) -> f32 {
         let c = self.consensus();
-        (0..JOINED.len())
+        (0..VOTES)
             .filter(|&r| self.best[r] == c)
             .map(|r| self.conf[r])
             .fold(f32::INFINITY, f32::min)

@@ -3,7 +3,7 @@
 use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{
     correct_soft, correct_soft_strict, read_symbols_with, search_word, symbol_spectra, Nibbles,
-    Reading, Votes, JOINED,
+    Reading, Votes, JOINED, VOTES,
 };
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{self, Analyzer, BinPower, BINS};
@@ -45,18 +45,20 @@ const SEARCH: i64 = 1024;
 const STEP: usize = 64;
 /// Offsets of each protocol (by header confidence) given a full decode.
 const TRIES_PER_PROTOCOL: usize = 3;
-/// Offsets in the timing search (±[`SEARCH`] in [`STEP`]s).
-const OFFSETS: usize = 2 * SEARCH as usize / STEP + 1;
 /// The readings tried in turn, each with how many offsets of each protocol it reads in full (best
 /// header confidence first): the plain reading first (the best one in noise and on clean audio,
 /// so those cost nothing more); when it fails, the reverberation-compensated readings at every
 /// offset (in a room the header's confidence is a poor guide to the timing).
 const READINGS: &[(Reading, usize)] = &[
     (Reading::Plain, TRIES_PER_PROTOCOL),
-    (Reading::Dereverb, OFFSETS),
-    (Reading::DereverbLate, OFFSETS),
-    (Reading::Joined, OFFSETS),
+    (Reading::Dereverb, usize::MAX),
+    (Reading::DereverbLate, usize::MAX),
+    (Reading::Joined, usize::MAX),
 ];
+/// The room readings also search around where the start marker's leading edge puts the data
+/// when that is at least this many samples from the estimate (see [`start_edge`]); they always
+/// search around 2 frames before it.
+const EDGE_APART: f64 = 384.0;
 /// The joined reading's search (see [`search_word`]): candidate words from the disagreements
 /// alone, and in all, per (protocol, offset).
 const JOINED_COMBOS: usize = 256;
@@ -67,10 +69,15 @@ const JOINED_WORDS: usize = 16384;
 const ROOM_EDGE: (f64, f64) = (-1.75, 0.75);
 const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
 /// Start markers per decode that get the room readings when their plain reading fails: those
-/// cost up to ~30 ms each (about 90 M instructions, docs/robustness.md), so a hostile recording
+/// cost some 600 M instructions (~60 ms) each (docs/robustness.md), so a hostile recording
 /// full of markers followed by noise must not multiply it. Later failing markers get the plain
 /// reading only.
 const ROOM_MARKERS: usize = 8;
+#[cfg(test)]
+thread_local! {
+    /// Start markers that got the room readings in this thread's decodes (the tests count them).
+    static ROOM_READINGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 /// Bands of the variable-length protocols, searched in this order.
 const BANDS: [usize; 3] = [40, 320, 24];
 
@@ -439,6 +446,15 @@ fn pattern_strength(
         .collect()
 }
 
+/// Where the start marker found by `run` and located at `t0` begins by its leading edge (see
+/// [`pattern_edge`]), searched from 8 frames before `t0` to 4 frames after the marker.
+fn start_edge(an: &mut BinPower, audio: &[f32], run: &MarkerRun, t0: f64) -> Option<f64> {
+    let lo = (t0.max(0.0) as usize).saturating_sub(8 * FRAME);
+    let hi = t0.max(0.0) as usize + (MARKER_FRAMES + 4) * FRAME;
+    let v = pattern_strength(an, audio, run.band, run.scale, lo, hi, false);
+    pattern_edge(&v).map(|k| (lo + k * PATTERN_HOP) as f64)
+}
+
 /// Start of the marker found by `run`.
 fn locate_marker(an: &mut BinPower, audio: &[f32], run: &MarkerRun) -> f64 {
     let lo = run.first.saturating_sub(WINDOW + 1) * SCAN;
@@ -466,11 +482,28 @@ fn joined_votes(
     count: usize,
 ) -> Vec<Votes> {
     let mut votes: Vec<Votes> = Vec::new();
+    let slots = if p.is_mono_tone() {
+        1
+    } else {
+        2 * p.bytes_per_tx
+    };
+    // The soft sum of each nibble's 16 bins over the readings.
+    let mut soft: Vec<[f32; 16]> = vec![[0.0; 16]; count * slots];
     for (r, &reading) in JOINED.iter().enumerate() {
         let mut nib = Nibbles::default();
         let mut runner = Vec::new();
+        let mut t = 0;
         symbol_spectra(an, seg, p, tau, count, reading, |power| {
-            nib.push_spectrum_top2(p, power, &mut runner)
+            nib.push_spectrum_top2(p, power, &mut runner);
+            for q in 0..slots {
+                let base = p.freq_start + 16 * q;
+                let bins = &power[base.min(BINS)..(base + 16).min(BINS)];
+                let sum = bins.iter().sum::<f32>() + 1e-20;
+                for (acc, &v) in soft[t * slots + q].iter_mut().zip(bins) {
+                    *acc += v / sum;
+                }
+            }
+            t += 1;
         });
         votes.resize(nib.values.len(), Votes::default());
         for (i, v) in votes.iter_mut().enumerate() {
@@ -478,6 +511,14 @@ fn joined_votes(
             v.runner[r] = runner[i];
             v.conf[r] = nib.conf[i];
         }
+    }
+    let last = VOTES - 1;
+    for (v, bins) in votes.iter_mut().zip(&soft) {
+        let mut order: [usize; 16] = std::array::from_fn(|k| k);
+        order.sort_by(|&a, &b| bins[b].total_cmp(&bins[a]));
+        v.best[last] = order[0] as u8;
+        v.runner[last] = order[1] as u8;
+        v.conf[last] = ((bins[order[0]] + 1e-6) / (bins[order[1]] + 1e-6)).ln();
     }
     votes
 }
@@ -495,7 +536,7 @@ fn read_joined(
     let header_symbols = frame::symbol_count(p, HEADER_LEN);
     let head_votes = joined_votes(&mut ffts.frame, seg, p, tau, header_symbols);
     let mut heads: Vec<(Vec<u8>, usize)> = Vec::new();
-    for r in 0..JOINED.len() {
+    for r in 0..VOTES {
         let mut head: Vec<u8> = (0..HEADER_LEN)
             .map(|j| head_votes[2 * j].best[r] | (head_votes[2 * j + 1].best[r] << 4))
             .collect();
@@ -683,6 +724,7 @@ fn decode_at(
     // The timing tries of the plain reading, for naming the protocol of a failure.
     let mut plain_tries: Vec<Try> = Vec::new();
     let mut room_counted = false;
+    let mut centres = vec![data_est];
     for &(reading, per_protocol) in READINGS {
         if reading != Reading::Plain && !room_counted {
             if ffts.rooms_left == 0 {
@@ -690,8 +732,20 @@ fn decode_at(
             }
             ffts.rooms_left -= 1;
             room_counted = true;
+            // In a room the box that located the marker slides late (its tail carries the
+            // pattern on): the room readings also search around its leading edge, and 2 frames
+            // before it.
+            if let Some(t) = start_edge(&mut ffts.wide, audio, run, t0) {
+                let est = (t - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
+                if (est - data_est).abs() >= EDGE_APART {
+                    centres.push(est);
+                }
+                centres.push(est - 2.0 * FRAME as f64);
+            }
+            #[cfg(test)]
+            ROOM_READINGS.with(|c| c.set(c.get() + 1));
         }
-        let (found, tries) = try_reading(&seg, data_est, protos, dss, ffts, reading, per_protocol);
+        let (found, tries) = try_reading(&seg, &centres, protos, dss, ffts, reading, per_protocol);
         if reading == Reading::Plain {
             plain_tries = tries;
         }
@@ -786,24 +840,33 @@ type Try = (f32, usize, usize);
 /// symbols read that way, and read the best `per_protocol` offsets of each protocol in full.
 fn try_reading(
     seg: &[f32],
-    data_est: f64,
+    centres: &[f64],
     protos: &[&'static Protocol],
     dss: bool,
     ffts: &mut Ffts,
     reading: Reading,
     per_protocol: usize,
 ) -> (Option<Found>, Vec<Try>) {
+    // The data starts tried: ±SEARCH around each centre, each once.
+    let mut taus: Vec<usize> = Vec::new();
+    for &c in centres {
+        let mut off = -SEARCH;
+        while off <= SEARCH {
+            let tau = c + off as f64;
+            off += STEP as i64;
+            if tau >= 0.0
+                && !taus
+                    .iter()
+                    .any(|&t| (t as f64 - tau).abs() < STEP as f64 / 2.0)
+            {
+                taus.push(tau as usize);
+            }
+        }
+    }
     let mut ranked: Vec<(f32, usize, usize)> = Vec::new();
     for (pi, p) in protos.iter().enumerate() {
         let hs = frame::symbol_count(p, HEADER_LEN);
-        let mut off = -SEARCH;
-        while off <= SEARCH {
-            let tau = data_est + off as f64;
-            off += STEP as i64;
-            if tau < 0.0 {
-                continue;
-            }
-            let tau = tau as usize;
+        for &tau in &taus {
             let mut nib = Nibbles::default();
             read_symbols_with(&mut ffts.frame, seg, p, tau, hs, reading, &mut nib);
             let conf: f32 = nib.conf.iter().take(2 * HEADER_LEN).sum();
@@ -825,4 +888,183 @@ fn try_reading(
         }
     }
     (None, tries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{encode_48k, EncodeOptions};
+
+    /// `count` Fast transmissions of 5 seeded bytes (4 parity bytes: the room readings read
+    /// them), each payload drowned in noise between its intact header and end marker, 0.3 s of
+    /// silence between them: every start marker is found and none leads to a message.
+    fn drowned_markers(count: usize) -> Vec<f32> {
+        let p = &PROTOCOLS[1];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut audio = vec![0f32; 14_400];
+        for _ in 0..count {
+            let payload: Vec<u8> = (0..5).map(|_| next() as u8).collect();
+            let opts = EncodeOptions {
+                protocol: p.id,
+                ..Default::default()
+            };
+            let mut tx = encode_48k(&payload, &opts).expect("encode");
+            let header = frame::symbol_count(p, HEADER_LEN);
+            let from = MARKER_FRAMES * FRAME + header * p.frames_per_tx * FRAME;
+            let to = tx.len() - MARKER_FRAMES * FRAME;
+            for v in &mut tx[from..to] {
+                *v = 0.4 * ((next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0);
+            }
+            audio.extend(&tx);
+            audio.extend(std::iter::repeat_n(0.0, 14_400));
+        }
+        audio
+    }
+
+    /// Markers that got the room readings in one decode of `audio`.
+    fn room_markers(audio: &[f32]) -> usize {
+        ROOM_READINGS.with(|c| c.set(0));
+        let messages = decode(audio, false, 24_000.0, None);
+        assert!(
+            messages.is_empty(),
+            "a drowned payload decoded: {messages:?}"
+        );
+        ROOM_READINGS.with(|c| c.get())
+    }
+
+    /// Every failing start marker gets the room readings, up to [`ROOM_MARKERS`] per decode:
+    /// a recording of 12 markers followed by noise costs 8 markers' room readings, not 12.
+    #[test]
+    fn at_most_room_markers_get_the_room_readings() {
+        assert_eq!(room_markers(&drowned_markers(3)), 3);
+        assert_eq!(room_markers(&drowned_markers(12)), ROOM_MARKERS);
+    }
+}
+
+/// Per-trial diagnosis of recordings the bench dumped (`scripts/bench-channels --dump DIR`):
+/// `DIAG="DIR/*.f32" cargo test --release --lib diagnose_dumps -- --ignored --nocapture`.
+#[cfg(test)]
+mod diagnosis {
+    use super::*;
+    use crate::frame::{build_stream, Mode};
+
+    #[test]
+    #[ignore]
+    fn diagnose_dumps() {
+        let files = std::env::var("DIAG").unwrap_or_default();
+        for path in files.split_whitespace() {
+            let stem = std::path::Path::new(path)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            let parts: Vec<usize> = stem.split('_').filter_map(|v| v.parse().ok()).collect();
+            let (rate, proto) = (parts[0] as u32, parts[1]);
+            let raw = std::fs::read(path).unwrap_or_default();
+            let samples: Vec<f32> = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            let audio = if rate == SAMPLE_RATE {
+                samples
+            } else {
+                crate::resample::resample(&samples, rate, SAMPLE_RATE).unwrap_or_default()
+            };
+            let p = &PROTOCOLS[proto];
+            let mut ffts = Ffts {
+                frame: Analyzer::new(),
+                wide: BinPower::new(SCAN, []),
+                rooms_left: ROOM_MARKERS,
+            };
+            let decoded = decode(&audio, false, 24_000.0, None);
+            let ok = decoded.iter().any(|m| m.payload == b"Hello World");
+            let mut spectra = Spectra::new(&audio, &ffts.wide);
+            let scan = Scan::only(&mut spectra, &[(0, usize::MAX)]);
+            let scales: &[f64] = if p.freq_start == 320 {
+                &ULTRA_SCALES
+            } else {
+                &AUDIBLE_SCALES
+            };
+            let mut runs = find_runs(&scan, p.freq_start, WINDOW, START_THRESHOLD, scales, false);
+            runs.sort_by(|a, b| b.score.total_cmp(&a.score));
+            let Some(run) = runs.first() else {
+                println!("{stem}: no marker");
+                continue;
+            };
+            let t0 = locate_marker(&mut ffts.wide, &audio, run);
+            let scale = refine_scale(&audio, t0, run.band, run.scale);
+            let a = (t0 - 2.0 * FRAME as f64).max(0.0) as usize;
+            let seg = crate::resample::stretch(&audio[a..], scale).unwrap_or_default();
+            let data_est = (t0 - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64;
+            let lo = (t0 as usize).saturating_sub(8 * FRAME);
+            let hi = t0 as usize + (MARKER_FRAMES + 4) * FRAME;
+            let v = pattern_strength(&mut ffts.wide, &audio, run.band, run.scale, lo, hi, false);
+            let edge = pattern_edge(&v).map(|k| {
+                let t = (lo + k * PATTERN_HOP) as f64;
+                (t - a as f64) * scale + (MARKER_FRAMES * FRAME) as f64 - data_est
+            });
+            println!("  start edge at {edge:?} from the estimate");
+            let stream = build_stream(b"Hello World", Mode::Variable, false);
+            let symbols = frame::symbol_count(p, stream.len());
+            let truth: Vec<u8> = stream.iter().flat_map(|&b| [b & 15, b >> 4]).collect();
+            let hn = 2 * HEADER_LEN;
+            println!(
+                "{stem}: decoded {ok}, {} runs, score {:.1}, scale {scale:.4}",
+                runs.len(),
+                run.score
+            );
+            let mut best_line = (usize::MAX, String::new());
+            let from: f64 = std::env::var("DIAG_FROM")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(SEARCH as f64);
+            for k in 0..(from as usize + SEARCH as usize) / STEP + 1 {
+                let tau = data_est - from + (k * STEP) as f64;
+                if tau < 0.0 {
+                    continue;
+                }
+                let tau = tau as usize;
+                let votes = joined_votes(&mut ffts.frame, &seg, p, tau, symbols);
+                let n = truth.len();
+                let mut line = format!("  off {:+5}:", tau as i64 - data_est as i64);
+                let mut min_err = usize::MAX;
+                for r in 0..VOTES {
+                    let e = (0..n).filter(|&i| votes[i].best[r] != truth[i]).count();
+                    let eh = (0..hn).filter(|&i| votes[i].best[r] != truth[i]).count();
+                    min_err = min_err.min(e);
+                    line += &format!(" {e:2}/{eh}");
+                }
+                let cons = (0..n).filter(|&i| votes[i].consensus() != truth[i]).count();
+                let unseen = (0..n)
+                    .filter(|&i| {
+                        !votes[i].best.contains(&truth[i]) && !votes[i].runner.contains(&truth[i])
+                    })
+                    .count();
+                let agreed_wrong = (0..n)
+                    .filter(|&i| votes[i].distinct() == 1 && votes[i].best[0] != truth[i])
+                    .count();
+                line += &format!(" | cons {cons} unseen {unseen} agreed-wrong {agreed_wrong}");
+                let data_end = tau + symbols * p.frames_per_tx * FRAME;
+                let edge = end_marker_at(&mut ffts, &seg, data_end, p.freq_start, JOINED_EDGE);
+                let joined = read_joined(&mut ffts, &seg, p, tau, false).map(|a| a.payload);
+                line += &format!(
+                    " | end {edge} joined {:?}",
+                    joined.map(|w| w == b"Hello World")
+                );
+                if min_err < best_line.0 {
+                    best_line = (min_err, line.clone());
+                }
+                if std::env::var("DIAG_ALL").is_ok() {
+                    println!("{line}");
+                }
+            }
+            println!("{}", best_line.1);
+        }
+    }
 }
