@@ -51,13 +51,18 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    - *joined*: last, at every offset again, six readings together: plain, dereverberated,
+//!    - *joined*: last, at every offset again, seven readings together: plain, dereverberated,
 //!      late, dereverberated over the last third of each symbol (at least its last frame: the
 //!      early reflections of the previous symbol fill a symbol's first 1-2 frames, so for
 //!      Fastest's 3-frame symbols this was the best single reading in large rooms),
-//!      dereverberated with 1.5 β, and a decision-feedback one (the tail subtracted is
+//!      dereverberated with 1.5 β, a decision-feedback one (the tail subtracted is
 //!      modelled: `β` times the previous tail plus what was left in the bins just decided, so
-//!      noise in the other bins is not doubled); a seventh vote is their soft sum (each
+//!      noise in the other bins is not doubled), and the last-third one *equalised* bin by bin
+//!      (the room's response makes some tone bins weak: each bin is divided by its level when
+//!      on, the mean power of the symbols whose nibble picked it in a first pass, pulled towards
+//!      the median such level of its 16 bins, which bins never picked take; a transmission
+//!      picks each bin less than once on average, so this is a coarse estimate and the reading
+//!      is one more vote, not a reading on its own); an eighth vote is their soft sum (each
 //!      reading's 16 bins of the nibble normalised to sum 1, added up).
 //!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
 //!      a notch of the room's response) another usually reads it right, and a wrong value's

@@ -101,6 +101,11 @@ pub enum Reading {
     /// A tail model fed back from decisions: each symbol minus the modelled tail, whose next
     /// value is `β` times (this tail plus what is left in the bins just decided).
     Feedback,
+    /// [`Reading::DereverbLastThird`] equalised bin by bin: each data bin divided by its "on"
+    /// level, estimated from the symbols whose nibble picked it (see [`equalise`]), so that a
+    /// tone in a notch of the room's response is weighed against its own level rather than
+    /// against a loud bin's tail.
+    Equalised,
     /// The nibbles of the [`JOINED`] readings together: a word is searched among the values
     /// they read (see [`search_word`]); as a spectrum (for ranking offsets),
     /// [`Reading::Dereverb`]'s.
@@ -108,13 +113,14 @@ pub enum Reading {
 }
 
 /// The readings [`Reading::Joined`] joins.
-pub const JOINED: [Reading; 6] = [
+pub const JOINED: [Reading; 7] = [
     Reading::Dereverb,
     Reading::Plain,
     Reading::DereverbLate,
     Reading::DereverbLastThird,
     Reading::DereverbStrong,
     Reading::Feedback,
+    Reading::Equalised,
 ];
 
 /// The carry-over measured on the marker tones: `after / before` per marker bin, the median.
@@ -163,6 +169,22 @@ pub fn symbol_spectra(
     let mut power = [0f32; BINS];
     let span = p.frames_per_tx * FRAME;
     match reading {
+        Reading::Equalised => {
+            let mut spectra: Vec<[f32; BINS]> = Vec::with_capacity(count);
+            // (A `dyn` callback: a closure type here would instantiate this function without end.)
+            let collect: &mut dyn FnMut(&[f32]) = &mut |s| spectra.push(spectrum_array(s));
+            symbol_spectra(
+                an,
+                audio,
+                p,
+                start,
+                count,
+                Reading::DereverbLastThird,
+                collect,
+            );
+            equalise(p, &mut spectra);
+            spectra.iter().for_each(|s| each(s));
+        }
         Reading::Plain => {
             for t in 0..count {
                 an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
@@ -242,6 +264,65 @@ pub fn symbol_spectra(
                 each(&diff);
                 prev = power;
             }
+        }
+    }
+}
+
+/// A spectrum as a fixed array (bins past its end are 0).
+pub fn spectrum_array(s: &[f32]) -> [f32; BINS] {
+    let mut v = [0f32; BINS];
+    let n = s.len().min(BINS);
+    v[..n].copy_from_slice(&s[..n]);
+    v
+}
+
+/// Weight of the fallback level in [`equalise`]'s estimate, in symbols.
+const EQ_PRIOR: f64 = 0.5;
+
+/// [`Reading::Equalised`]: divide each data bin of `spectra` (one per symbol) by its estimated
+/// "on" level. Each nibble is first read as it is (the arg-max of its 16 bins); a bin's level is
+/// the mean power of the symbols that picked it, shrunk towards the median level of the picked
+/// bins of its 16 (`EQ_PRIOR` symbols' worth), which bins never picked take as is.
+pub fn equalise(p: &Protocol, spectra: &mut [[f32; BINS]]) {
+    let slots = if p.is_mono_tone() {
+        1
+    } else {
+        2 * p.bytes_per_tx
+    };
+    let lo = p.freq_start;
+    let slots = slots.min(BINS.saturating_sub(lo) / 16);
+    let mut sum = vec![0f64; 16 * slots];
+    let mut n = vec![0u32; 16 * slots];
+    for s in spectra.iter() {
+        for q in 0..slots {
+            let b = lo + 16 * q;
+            let arg = (b..b + 16).fold(b, |a, k| if s[k] > s[a] { k } else { a });
+            sum[arg - lo] += s[arg] as f64;
+            n[arg - lo] += 1;
+        }
+    }
+    let mut level = vec![0f32; 16 * slots];
+    for q in 0..slots {
+        let r = 16 * q..16 * q + 16;
+        let mut picked: Vec<f64> = r
+            .clone()
+            .filter(|&k| n[k] > 0)
+            .map(|k| sum[k] / n[k] as f64)
+            .collect();
+        if picked.is_empty() {
+            level[r].fill(1.0);
+            continue;
+        }
+        picked.sort_by(|a, b| a.total_cmp(b));
+        let fallback = picked[picked.len() / 2];
+        for k in r {
+            let l = (sum[k] + EQ_PRIOR * fallback) / (n[k] as f64 + EQ_PRIOR);
+            level[k] = (l as f32).max(1e-20);
+        }
+    }
+    for s in spectra.iter_mut() {
+        for (v, &l) in s[lo..lo + 16 * slots].iter_mut().zip(&level) {
+            *v /= l;
         }
     }
 }

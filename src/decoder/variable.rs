@@ -2,8 +2,8 @@
 
 use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{
-    correct_soft, correct_soft_strict, read_symbols_with, search_word, symbol_spectra, Nibbles,
-    Reading, Votes, JOINED, VOTES,
+    correct_soft, correct_soft_strict, equalise, read_symbols_with, search_word, spectrum_array,
+    symbol_spectra, Nibbles, Reading, Votes, JOINED, VOTES,
 };
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{self, Analyzer, BinPower, BINS};
@@ -499,11 +499,18 @@ fn joined_votes(
     };
     // The soft sum of each nibble's 16 bins over the readings.
     let mut soft: Vec<[f32; 16]> = vec![[0.0; 16]; count * slots];
+    // The last-third spectra, kept for the equalised reading (which equalises them).
+    let mut last_third: Vec<[f32; BINS]> = Vec::new();
     for (r, &reading) in JOINED.iter().enumerate() {
         let mut nib = Nibbles::default();
         let mut runner = Vec::new();
         let mut t = 0;
-        symbol_spectra(an, seg, p, tau, count, reading, |power| {
+        let keep = reading == Reading::DereverbLastThird;
+        let mut kept = Vec::new();
+        let mut take = |power: &[f32]| {
+            if keep {
+                kept.push(spectrum_array(power));
+            }
             nib.push_spectrum_top2(p, power, &mut runner);
             for q in 0..slots {
                 let base = p.freq_start + 16 * q;
@@ -514,7 +521,16 @@ fn joined_votes(
                 }
             }
             t += 1;
-        });
+        };
+        if reading == Reading::Equalised && last_third.len() == count {
+            equalise(p, &mut last_third);
+            last_third.iter().for_each(|s| take(s));
+        } else {
+            symbol_spectra(an, seg, p, tau, count, reading, &mut take);
+        }
+        if keep {
+            last_third = kept;
+        }
         votes.resize(nib.values.len(), Votes::default());
         for (i, v) in votes.iter_mut().enumerate() {
             v.best[r] = nib.values[i];
