@@ -252,30 +252,70 @@ pub fn plan(len: usize, opts: &EncodeOptions) -> Result<Plan, EncodeError> {
 /// Float samples at 48 kHz (no resampling): the exact ggwave waveform for payloads that fit one
 /// transmission.
 pub fn encode_48k(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeError> {
+    let mut out = Vec::new();
+    synthesize_payload(&mut Sink::At48k(&mut out), payload, opts)?;
+    Ok(out)
+}
+
+/// Where the transmissions go: 48 kHz samples, or the same waveform sampled directly at another
+/// rate ([`synth::Direct`]).
+enum Sink<'a> {
+    At48k(&'a mut Vec<f32>),
+    Direct(&'a mut synth::Direct),
+}
+
+impl Sink<'_> {
+    fn reserve(&mut self, samples_48k: usize) {
+        match self {
+            Sink::At48k(out) => out.reserve(samples_48k),
+            Sink::Direct(d) => d.reserve(samples_48k),
+        }
+    }
+
+    fn gap(&mut self) {
+        match self {
+            Sink::At48k(out) => out.resize(out.len() + GAP_SAMPLES, 0.0),
+            Sink::Direct(d) => d.silence(GAP_SAMPLES),
+        }
+    }
+
+    fn transmission(&mut self, p: &Protocol, stream: &[u8], mode: frame::Mode, volume: u8) {
+        match self {
+            Sink::At48k(out) => synth::synthesize(out, p, stream, mode, volume),
+            Sink::Direct(d) => synth::synthesize_direct(d, p, stream, mode, volume),
+        }
+    }
+}
+
+fn synthesize_payload(
+    sink: &mut Sink,
+    payload: &[u8],
+    opts: &EncodeOptions,
+) -> Result<(), EncodeError> {
     let plan = plan(payload.len(), opts)?;
     let p = opts.validate()?;
     let chunk = opts.chunk_len();
-    let mut out = Vec::with_capacity(plan.samples_48k);
+    sink.reserve(plan.samples_48k);
     if plan.framed.is_some() {
         let pieces = framing::split(payload, chunk, opts.parity).map_err(EncodeError::Framing)?;
-        synthesize_all(&mut out, p, opts, pieces.iter().map(Vec::as_slice));
+        synthesize_all(sink, p, opts, pieces.iter().map(Vec::as_slice));
     } else {
         // The plain path, exactly as before framing existed.
-        synthesize_all(&mut out, p, opts, payload.chunks(chunk));
+        synthesize_all(sink, p, opts, payload.chunks(chunk));
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Append the transmissions of `pieces`, 0.256 s apart.
 fn synthesize_all<'a>(
-    out: &mut Vec<f32>,
+    sink: &mut Sink,
     p: &Protocol,
     opts: &EncodeOptions,
     pieces: impl Iterator<Item = &'a [u8]>,
 ) {
     for (i, piece) in pieces.enumerate() {
         if i > 0 {
-            out.resize(out.len() + GAP_SAMPLES, 0.0);
+            sink.gap();
         }
         let stream = match opts.fixed_length {
             Some(n) => {
@@ -285,22 +325,23 @@ fn synthesize_all<'a>(
             }
             None => frame::build_stream(piece, frame::Mode::Variable, opts.dss),
         };
-        synth::synthesize(
-            out,
-            p,
-            &stream,
-            frame::Mode::of(opts.fixed_length),
-            opts.volume,
-        );
+        sink.transmission(p, &stream, frame::Mode::of(opts.fixed_length), opts.volume);
     }
 }
 
-/// Float samples at `opts.sample_rate`.
+/// Float samples at `opts.sample_rate`: at 48 kHz ggwave's exact waveform; at rates where every
+/// tone repeats within a few thousand samples (44.1, 32, 22.05, 16, 8, 96 kHz...) the same
+/// waveform sampled there directly ([`synth::Direct`]); at other rates the 48 kHz samples
+/// resampled.
 pub fn encode(payload: &[u8], opts: &EncodeOptions) -> Result<Vec<f32>, EncodeError> {
-    let samples = encode_48k(payload, opts)?;
     if opts.sample_rate == SAMPLE_RATE {
-        return Ok(samples);
+        return encode_48k(payload, opts);
     }
+    if let Some(mut direct) = synth::Direct::new(opts.sample_rate) {
+        synthesize_payload(&mut Sink::Direct(&mut direct), payload, opts)?;
+        return Ok(direct.out);
+    }
+    let samples = encode_48k(payload, opts)?;
     resample::resample(&samples, SAMPLE_RATE, opts.sample_rate).map_err(EncodeError::Resample)
 }
 

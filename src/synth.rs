@@ -4,7 +4,8 @@
 //! ascending bin order and divided by the number of tones.
 
 use crate::frame::{self, Marker, Mode};
-use crate::protocol::{Protocol, FRAME, MARKER_FRAMES};
+use crate::protocol::{Protocol, FRAME, MARKER_FRAMES, SAMPLE_RATE};
+use std::collections::HashMap;
 
 /// Sine tables for one protocol, one frame of samples per relative bin, computed on first use
 /// (a message uses a fraction of the 96 bins; each table costs 1024 double-precision `sin`s).
@@ -25,8 +26,9 @@ impl ToneBank {
         }
     }
 
-    fn compute(&self, r: usize) -> Box<[f32; FRAME]> {
-        let inv_frame = 1.0f32 / FRAME as f32;
+    /// Relative bin `r`'s cycles per 1024-sample frame and its starting phase, as ggwave
+    /// computes them.
+    fn tone(&self, r: usize) -> (f64, f64) {
         let hz = 46.875f32;
         let k = r / 2;
         let base = hz * self.freq_start as f32 + 93.75f32 * k as f32;
@@ -37,6 +39,12 @@ impl ToneBank {
         };
         let cycles = freq * (1.0 / 46.875f64);
         let phase = std::f64::consts::PI * k as f64 / (8 * self.bytes_per_tx) as f64;
+        (cycles, phase)
+    }
+
+    fn compute(&self, r: usize) -> Box<[f32; FRAME]> {
+        let inv_frame = 1.0f32 / FRAME as f32;
+        let (cycles, phase) = self.tone(r);
         // ggwave's expression for sample n, evaluated in double precision and stored as float.
         let arg = |n: usize| {
             let x = (n as f32 * inv_frame) as f64;
@@ -201,10 +209,210 @@ pub fn synthesize(out: &mut Vec<f32>, p: &Protocol, stream: &[u8], mode: Mode, v
     }
 }
 
+/// The same waveform sampled directly at another rate, for output rates whose samples line up
+/// with every tone's cycle after a short period (44.1 kHz: 4704 samples, 5 cycles of the 46.875 Hz
+/// bin spacing; 8, 16, 22.05, 32 and 96 kHz too): each tone is a table of one period, each symbol
+/// the sum of its tones' tables under the trapezoidal envelope evaluated at the sample's exact
+/// position on the 48 kHz timeline. Tones are continuous sinusoids (a whole number of cycles per
+/// frame), so this is the waveform the 48 kHz samples describe, without a resampler's filter:
+/// a 140-byte encode at 44.1 kHz spent three quarters of its time resampling (docs/benchmarks.md).
+pub struct Direct {
+    rate: u64,
+    period: usize,
+    /// Samples written so far at `rate`.
+    pub out: Vec<f32>,
+    /// Where the 48 kHz timeline has got to.
+    at_48k: u64,
+    /// One period per (protocol band, bytes per symbol, relative bin).
+    tables: HashMap<(usize, usize, usize), Box<[f32]>>,
+}
+
+/// The longest tone period [`Direct`] keeps tables for; rates with longer ones are resampled.
+const MAX_DIRECT_PERIOD: usize = 8192;
+
+impl Direct {
+    /// A synthesizer at `rate` Hz, if every tone repeats within [`MAX_DIRECT_PERIOD`] samples
+    /// there. Tone `c` (cycles per 1024 samples at 48 kHz) at sample `j` has phase
+    /// `2π·c·j·375/(8·rate)`: all tones repeat after `8·rate / gcd(8·rate, 375)` samples.
+    pub fn new(rate: u32) -> Option<Self> {
+        fn gcd(a: u64, b: u64) -> u64 {
+            if b == 0 {
+                a
+            } else {
+                gcd(b, a % b)
+            }
+        }
+        let r8 = 8 * rate as u64;
+        let period = (r8 / gcd(r8, 375)) as usize;
+        (rate > 0 && period <= MAX_DIRECT_PERIOD).then(|| Direct {
+            rate: rate as u64,
+            period,
+            out: Vec::new(),
+            at_48k: 0,
+            tables: HashMap::new(),
+        })
+    }
+
+    /// Reserve room for `samples_48k` samples of the 48 kHz timeline.
+    pub fn reserve(&mut self, samples_48k: usize) {
+        let n = (samples_48k as u64 * self.rate).div_ceil(SAMPLE_RATE as u64);
+        self.out.reserve(n as usize);
+    }
+
+    /// The first output sample at or after 48 kHz sample `at`.
+    fn first_at(&self, at: u64) -> usize {
+        (at * self.rate).div_ceil(SAMPLE_RATE as u64) as usize
+    }
+
+    /// `samples_48k` samples of silence on the 48 kHz timeline.
+    pub fn silence(&mut self, samples_48k: usize) {
+        self.at_48k += samples_48k as u64;
+        let end = self.first_at(self.at_48k);
+        self.out.resize(end, 0.0);
+    }
+
+    /// Make sure relative bin `r` of `bank`'s protocol has its table.
+    fn prepare(&mut self, bank: &ToneBank, r: usize) {
+        let (period, rate) = (self.period, self.rate as f64);
+        self.tables
+            .entry((bank.freq_start, bank.bytes_per_tx, r))
+            .or_insert_with(|| {
+                let (cycles, phase) = bank.tone(r);
+                let step = 2.0 * std::f64::consts::PI * cycles * SAMPLE_RATE as f64
+                    / (FRAME as f64 * rate);
+                // Unit vectors rotated by `step`: LANES segments of the period side by side,
+                // each anchored on the exact value (independent lanes vectorise; one serial
+                // rotation was most of a 44.1 kHz encode). Within ~1e-13 of `sin`.
+                const LANES: usize = 16;
+                let seg = period.div_ceil(LANES);
+                let (ws, wc) = step.sin_cos();
+                let mut s = [0f64; LANES];
+                let mut c = [0f64; LANES];
+                for q in 0..LANES {
+                    (s[q], c[q]) = (step * (q * seg) as f64 + phase).sin_cos();
+                }
+                let mut table = vec![0f32; LANES * seg];
+                for j in 0..seg {
+                    for q in 0..LANES {
+                        table[q * seg + j] = s[q] as f32;
+                        (s[q], c[q]) = (s[q] * wc + c[q] * ws, c[q] * wc - s[q] * ws);
+                    }
+                }
+                table.truncate(period);
+                table.into_boxed_slice()
+            });
+    }
+
+    /// One symbol of `frames` frames with the given tones (relative bins of `bank`'s protocol).
+    pub fn symbol(&mut self, bank: &ToneBank, tones: &[usize], frames: usize, volume: f32) {
+        let m = (FRAME * frames) as u64;
+        let (from, to) = (self.first_at(self.at_48k), self.first_at(self.at_48k + m));
+        for &r in tones {
+            self.prepare(bank, r);
+        }
+        // Output samples (from `from`) before which the envelope still rises, and from which it
+        // falls; between them it is 1.
+        let ds = 0.15 * m as f64;
+        let rise = self.first_at(self.at_48k + ds.ceil() as u64) - from;
+        let fall = self.first_at(self.at_48k + (m as f64 - ds).floor() as u64) - from;
+        let (tables, period) = (&self.tables, self.period);
+        self.out.resize(to.max(self.out.len()), 0.0);
+        let out = &mut self.out[from..to];
+        for &r in tones {
+            if let Some(table) = tables.get(&(bank.freq_start, bank.bytes_per_tx, r)) {
+                // Contiguous pieces of the table, so the loop vectorises.
+                let mut j = 0;
+                while j < out.len() {
+                    let at = (from + j) % period;
+                    let len = (period - at).min(out.len() - j);
+                    for (v, &t) in out[j..j + len].iter_mut().zip(&table[at..at + len]) {
+                        *v += volume * t;
+                    }
+                    j += len;
+                }
+            }
+        }
+        // The envelope: ggwave's trapezoid (15 % of the symbol up, 15 % down) at each sample's
+        // position on the 48 kHz timeline, and the division by the number of tones.
+        let scale = 1.0 / tones.len().max(1) as f32;
+        // Sample `j`'s position in the symbol on the 48 kHz timeline: k0 + j·dk.
+        let dk = SAMPLE_RATE as f64 / self.rate as f64;
+        let k0 = from as f64 * dk - self.at_48k as f64;
+        let inv_ds = 1.0 / ds;
+        let n = out.len();
+        let (rise, fall) = (rise.min(n), fall.clamp(rise.min(n), n));
+        let gain = |j: usize| {
+            let k = k0 + j as f64 * dk;
+            (k * inv_ds).min((m as f64 - k) * inv_ds).clamp(0.0, 1.0)
+        };
+        for (j, v) in out[..rise].iter_mut().enumerate() {
+            *v = (*v as f64 * gain(j)) as f32 * scale;
+        }
+        out[rise..fall].iter_mut().for_each(|v| *v *= scale);
+        for (j, v) in out[fall..].iter_mut().enumerate() {
+            *v = (*v as f64 * gain(fall + j)) as f32 * scale;
+        }
+        self.at_48k += m;
+    }
+}
+
+/// [`synthesize`] sampled directly at the rate of `out` (see [`Direct`]).
+pub fn synthesize_direct(out: &mut Direct, p: &Protocol, stream: &[u8], mode: Mode, volume: u8) {
+    let bank = ToneBank::new(p);
+    let v = (volume as f64 / 100.0) as f32;
+    let symbols = frame::symbols(p, stream);
+    let markers = mode == Mode::Variable;
+    out.reserve(
+        FRAME * (symbols.len() * p.frames_per_tx + if markers { 2 * MARKER_FRAMES } else { 0 }),
+    );
+    if markers {
+        out.symbol(&bank, &frame::marker_bins(Marker::Start), MARKER_FRAMES, v);
+    }
+    for s in &symbols {
+        out.symbol(&bank, s, p.frames_per_tx, v);
+    }
+    if markers {
+        out.symbol(&bank, &frame::marker_bins(Marker::End), MARKER_FRAMES, v);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::PROTOCOLS;
+
+    /// Sampled directly at 48 kHz, the waveform is ggwave's 48 kHz one (to float rounding), for
+    /// every protocol: the same tones, phases and envelope on the same timeline (the envelope is
+    /// evaluated as a continuous trapezoid, ggwave steps it by sample: at most 0.2 % of full scale
+    /// apart, measured 0.17 %).
+    #[test]
+    fn direct_synthesis_at_48_khz_is_the_48_khz_waveform() {
+        for p in &PROTOCOLS {
+            let stream = frame::build_stream(b"direct", Mode::Variable, false);
+            let mut exact = Vec::new();
+            synthesize(&mut exact, p, &stream, Mode::Variable, 50);
+            let mut direct = Direct::new(SAMPLE_RATE).expect("48 kHz has a short period");
+            synthesize_direct(&mut direct, p, &stream, Mode::Variable, 50);
+            assert_eq!(direct.out.len(), exact.len(), "protocol {}", p.id);
+            let worst = exact
+                .iter()
+                .zip(&direct.out)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0f32, f32::max);
+            assert!(worst < 1e-3, "protocol {}: {worst}", p.id);
+        }
+    }
+
+    #[test]
+    fn direct_synthesis_periods() {
+        let period = |r| Direct::new(r).map(|d| d.period);
+        assert_eq!(period(44_100), Some(4704));
+        assert_eq!(period(48_000), Some(1024));
+        assert_eq!(period(16_000), Some(1024));
+        assert_eq!(period(22_050), Some(2352));
+        assert_eq!(period(96_000), Some(2048));
+        assert_eq!(period(47_999), None);
+    }
 
     /// The rotation with its exactness guard must store exactly the bits of ggwave's direct
     /// expression, for every bin of every protocol.
