@@ -437,7 +437,8 @@ fn drowned_payloads_never_decode_wrong() {
 /// tones between an intact start marker, header (11 bytes) and end marker: no reading may
 /// return a payload. "Hello World"'s code has 4 parity bytes; correcting 2 bytes uses them all,
 /// and a random word passes that with probability about 1.6e-3 (a wrong payload at
-/// `scripts/bench-channels --seed 7`, medium room + 10 dB), so every reader refuses it.
+/// `scripts/bench-channels --seed 7`, medium room + 10 dB), so every reader refuses it. The same
+/// words as fixed-length transmissions of 11 bytes: the fixed-length receiver refuses them too.
 #[test]
 fn garbage_within_two_bytes_of_a_code_word_never_decodes() {
     use fskhttp::frame::{self, ecc_len, Mode};
@@ -470,6 +471,22 @@ fn garbage_within_two_bytes_of_a_code_word_never_decodes() {
             }
             let samples: Vec<f32> = x.iter().map(|&v| v as f32).collect();
             let got = decode_samples(&samples, RATE, &DecodeOptions::default()).unwrap();
+            found.extend(got.into_iter().map(|m| (p, m.payload, m.corrected_bytes)));
+            // The same word as a fixed-length transmission (no markers, no header).
+            let mut tx = Vec::new();
+            fskhttp::synth::synthesize(&mut tx, proto, &word, Mode::Fixed, 50);
+            let mut x = vec![0.0; 12_000];
+            x.extend(tx.iter().map(|&v| v as f64));
+            x.resize(x.len() + 12_000, 0.0);
+            let samples: Vec<f32> = x
+                .iter()
+                .map(|&v| (v + 0.001 * rng.normal()) as f32)
+                .collect();
+            let opts = DecodeOptions {
+                fixed_length: Some(len),
+                ..Default::default()
+            };
+            let got = decode_samples(&samples, RATE, &opts).unwrap();
             found.extend(got.into_iter().map(|m| (p, m.payload, m.corrected_bytes)));
         }
     }
