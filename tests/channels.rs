@@ -432,3 +432,63 @@ fn drowned_payloads_never_decode_wrong() {
         "{wrong} wrong payloads in {runs} drowned transmissions"
     );
 }
+
+/// Garbage payload words that happen to lie within two bytes of a code word, sent as clean
+/// tones between an intact start marker, header (11 bytes) and end marker: no reading may
+/// return a payload. "Hello World"'s code has 4 parity bytes; correcting 2 bytes uses them all,
+/// and a random word passes that with probability about 1.6e-3 (a wrong payload at
+/// `scripts/bench-channels --seed 7`, medium room + 10 dB), so every reader refuses it. The same
+/// words as fixed-length transmissions of 11 bytes: the fixed-length receiver refuses them too.
+#[test]
+fn garbage_within_two_bytes_of_a_code_word_never_decodes() {
+    use fskhttp::frame::{self, ecc_len, Mode};
+    use fskhttp::reed_solomon;
+    let len = 11;
+    let nsym = ecc_len(len);
+    let mut rng = Rng(0x5eed_0007);
+    let mut found = Vec::new();
+    for p in [1u8, 2, 7] {
+        let proto = &fskhttp::PROTOCOLS[p as usize];
+        for _ in 0..2 {
+            // Random words until one is corrected with exactly two bytes changed (about 1 in 630).
+            let word = loop {
+                let w: Vec<u8> = (0..len + nsym).map(|_| rng.next() as u8).collect();
+                let mut fixed = w.clone();
+                if reed_solomon::correct(&mut fixed, nsym, &[]).is_ok_and(|c| c.changed == 2) {
+                    break w;
+                }
+            };
+            let mut stream = frame::build_stream(&[0u8; 11], Mode::Variable, false);
+            stream.truncate(3);
+            stream.extend(&word);
+            let mut tx = Vec::new();
+            fskhttp::synth::synthesize(&mut tx, proto, &stream, Mode::Variable, 50);
+            let mut x = vec![0.0; 12_000];
+            x.extend(tx.iter().map(|&v| v as f64));
+            x.resize(x.len() + RATE as usize / 2, 0.0);
+            for v in &mut x {
+                *v += 0.001 * rng.normal();
+            }
+            let samples: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            let got = decode_samples(&samples, RATE, &DecodeOptions::default()).unwrap();
+            found.extend(got.into_iter().map(|m| (p, m.payload, m.corrected_bytes)));
+            // The same word as a fixed-length transmission (no markers, no header).
+            let mut tx = Vec::new();
+            fskhttp::synth::synthesize(&mut tx, proto, &word, Mode::Fixed, 50);
+            let mut x = vec![0.0; 12_000];
+            x.extend(tx.iter().map(|&v| v as f64));
+            x.resize(x.len() + 12_000, 0.0);
+            let samples: Vec<f32> = x
+                .iter()
+                .map(|&v| (v + 0.001 * rng.normal()) as f32)
+                .collect();
+            let opts = DecodeOptions {
+                fixed_length: Some(len),
+                ..Default::default()
+            };
+            let got = decode_samples(&samples, RATE, &opts).unwrap();
+            found.extend(got.into_iter().map(|m| (p, m.payload, m.corrected_bytes)));
+        }
+    }
+    assert!(found.is_empty(), "payloads from garbage: {found:?}");
+}

@@ -5,7 +5,7 @@
 //! agree (or the read needed no correction at all with at least 4 parity bytes).
 
 use super::diagnose::{band_width, BandSums};
-use super::read::{correct_soft, Nibbles};
+use super::read::{correct_soft_strict, Nibbles, MAX_PASS_CHANCE};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
 use crate::frame::{self, ecc_len};
@@ -147,9 +147,18 @@ fn read_protocol(
         }
         let (bytes, conf) = nib.bytes();
         let mut word = bytes[..n].to_vec();
-        let Some(changed) =
-            correct_soft(&mut word, &conf[..n], nsym, nsym.saturating_sub(4), || true)
-        else {
+        // Every position of every protocol is a trial: a correction a random word passes too
+        // easily (2 bytes of a 4-parity word: 1.6e-3 for 11 bytes) is refused, as in the
+        // variable-length receiver.
+        let Some(changed) = correct_soft_strict(
+            &mut word,
+            &conf[..n],
+            nsym,
+            nsym.saturating_sub(4),
+            usize::MAX,
+            MAX_PASS_CHANCE,
+            || true,
+        ) else {
             continue;
         };
         let (explained, snr_db) = sym.explained(pos, &word, &mut power);

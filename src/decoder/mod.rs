@@ -15,11 +15,20 @@
 //!    3 timing offsets of each protocol (by the confidence of the header symbols) are read.
 //! 4. **Check**: Reed-Solomon with errors *and* erasures on the header and the payload, plus the
 //!    frame-count check; the end marker must be where the length says it is when a correction
-//!    was needed, so noise never becomes a payload. Payloads under 4 bytes carry ggwave's 2
-//!    parity bytes, which one corrected byte uses up: those are taken only as exact code words
-//!    (with the correction, noise between an intact header and end marker became a wrong
-//!    payload 8 times in 480; exact only: none, and tiny payloads in white noise decode as
-//!    before down to −14 dB SNR).
+//!    was needed. A correction is worth what noise would need to pass it: a payload drowned in
+//!    noise between an intact header and end marker reads as a random word, and a random word of
+//!    `n` bytes with `nsym` parity bytes lands within `c` bytes of some code word (`c` outside
+//!    `e` erased positions) with probability `Σ_{i≤c} C(n−e, i)·255^i / 256^(nsym−e)`
+//!    (`read::pass_chance`). A payload is accepted only exact or with a correction whose chance
+//!    is at most 1e-5: under 4 bytes (ggwave's 2 parity bytes) exact only (one byte corrected:
+//!    2 %; noise between an intact header and end marker became a wrong payload 8 times in 480),
+//!    4-14 bytes (4 parity bytes) one byte (two: 1.6e-3 for "Hello World", a wrong payload in a
+//!    noisy room at `scripts/bench-channels --seed 7`), 15-19 bytes two, 20 bytes and more their
+//!    full radius when nothing is erased (beside erasures the bound leaves fewer errors: with 4
+//!    checks left, one). The header (3 bytes, 2 parity bytes) keeps its one corrected byte: a wrong header
+//!    is a wrong length, which still needs its end marker in place, and the payload read with it
+//!    faces the same bound, whatever the header needed. The fixed-length receiver applies the
+//!    same bound.
 //! 5. **Rooms** (only when 3-4 found nothing at a marker, so clean and noisy audio cost nothing
 //!    more): in a reverberant room every symbol leaves a tail that decays slowly compared with a
 //!    symbol (with RT60 1 s a tone loses under 8 dB over a 128 ms Fast symbol), so the previous symbols' tones

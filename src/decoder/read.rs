@@ -344,32 +344,81 @@ pub fn correct_soft(
     max_erasures: usize,
     worth_erasing: impl FnOnce() -> bool,
 ) -> Option<usize> {
-    correct_soft_strict(word, conf, nsym, max_erasures, usize::MAX, worth_erasing)
+    correct_soft_strict(
+        word,
+        conf,
+        nsym,
+        max_erasures,
+        usize::MAX,
+        f64::INFINITY,
+        worth_erasing,
+    )
+}
+
+/// The payload readers accept a correction only when a random word would pass its trial with
+/// at most this probability (see [`pass_chance`]).
+pub const MAX_PASS_CHANCE: f64 = 1e-5;
+
+/// The probability that a random word of `n` bytes with `nsym` parity bytes, `erased` of its
+/// positions erased, is corrected with at most `errors` bytes changed outside the erasures.
+///
+/// Erasing `e` positions leaves the word as a word of the code punctured there: `n − e` bytes
+/// with `nsym − e` checks, still maximum-distance separable, so its `256^(n − nsym)` code words
+/// are spread over `256^(n − e)` words. The balls of radius `c` around them (`2c ≤ nsym − e`)
+/// are disjoint and hold `Σ_{i≤c} C(n − e, i)·255^i` words each: a random word lands in one with
+/// probability `Σ_{i≤c} C(n − e, i)·255^i / 256^(nsym − e)`. "Hello World" (11 bytes, 4 parity
+/// bytes, no erasures): 1 byte 9e-7, 2 bytes 1.6e-3.
+pub fn pass_chance(n: usize, nsym: usize, erased: usize, errors: usize) -> f64 {
+    let (m, r) = (n.saturating_sub(erased), nsym.saturating_sub(erased));
+    // Term i: C(m, i)·255^i·256^-r, each from the previous one.
+    let mut term = 256f64.powi(-(r as i32));
+    let mut sum = term;
+    for i in 0..errors.min(m) {
+        term *= (m - i) as f64 / (i + 1) as f64 * 255.0;
+        sum += term;
+    }
+    sum
 }
 
 /// [`correct_soft`], except that a corrected word is only accepted when at most `max_errors` of
 /// the bytes it changed lie outside the erased positions (with no erasures: at most `max_errors`
-/// bytes changed). The room readings try every timing offset two more ways, many more trials per
-/// start marker than the plain reading: with at most one error beside the erasures and 4 check symbols kept, a random word
-/// passes a trial with probability about `n·255/256⁴` (≈ 5e-6) instead of `C(n,2)·255²/256⁴`.
+/// bytes changed), and when a random word would pass that trial with that many such changes with
+/// probability at most `max_chance` ([`pass_chance`]; an exact word, or one whose changes are
+/// all erasures, always passes: both receivers keep at least 4 checks unerased).
+///
+/// The room readings try every timing offset two more ways, many more trials per start marker
+/// than the plain reading: with at most one error beside the erasures and 4 check symbols kept,
+/// a random word passes a trial with probability about `n·255/256⁴` (≈ 5e-6) instead of
+/// `C(n,2)·255²/256⁴`. The plain reading (and the fixed-length receiver) bound the chance alone
+/// ([`MAX_PASS_CHANCE`]): with 4 parity bytes that also refuses 2 bytes corrected (1.6e-3 for
+/// "Hello World"), with 6 (15-19 byte payloads) 3, with 2 (under 4 bytes) any; codes of 8 parity
+/// bytes and more keep their full radius without erasures.
 pub fn correct_soft_strict(
     word: &mut [u8],
     conf: &[f32],
     nsym: usize,
     max_erasures: usize,
     max_errors: usize,
+    max_chance: f64,
     worth_erasing: impl FnOnce() -> bool,
 ) -> Option<usize> {
+    let n = word.len();
+    let accept = |errors: usize, erased: usize| {
+        errors <= max_errors
+            && (errors == 0
+                || max_chance.is_infinite()
+                || pass_chance(n, nsym, erased, errors) <= max_chance)
+    };
     // The syndromes do not depend on the erasures: compute them once for every trial.
     let synd = reed_solomon::syndromes(word, nsym).ok()?;
-    if max_errors == usize::MAX {
+    if max_errors == usize::MAX && max_chance.is_infinite() {
         if let Ok(c) = reed_solomon::correct_with_syndromes(word, nsym, &synd, &[]) {
             return Some(c.changed);
         }
     } else {
         let mut trial = word.to_vec();
         match reed_solomon::correct_with_syndromes(&mut trial, nsym, &synd, &[]) {
-            Ok(c) if c.changed <= max_errors => {
+            Ok(c) if accept(c.changed, 0) => {
                 word.copy_from_slice(&trial);
                 return Some(c.changed);
             }
@@ -379,21 +428,17 @@ pub fn correct_soft_strict(
     if nsym.min(max_erasures) < 2 || !worth_erasing() {
         return None;
     }
-    let mut order: Vec<usize> = (0..word.len()).collect();
+    let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| conf[a].total_cmp(&conf[b]));
     let mut e = 2;
     while e <= nsym.min(max_erasures) {
         let mut trial = word.to_vec();
         let erased = &order[..e.min(order.len())];
         if let Ok(c) = reed_solomon::correct_with_syndromes(&mut trial, nsym, &synd, erased) {
-            let errors = if max_errors == usize::MAX {
-                0
-            } else {
-                (0..word.len())
-                    .filter(|&i| trial[i] != word[i] && !erased.contains(&i))
-                    .count()
-            };
-            if errors <= max_errors {
+            let errors = (0..n)
+                .filter(|&i| trial[i] != word[i] && !erased.contains(&i))
+                .count();
+            if accept(errors, erased.len()) {
                 word.copy_from_slice(&trial);
                 return Some(c.changed);
             }
@@ -583,4 +628,47 @@ pub fn search_word(
     let word = found?;
     let changed = word.iter().zip(&base).filter(|(a, b)| a != b).count();
     Some((word, changed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// [`pass_chance`] against counted random words: short codes with 2 checks left (so that a
+    /// few thousand words show it), without and with 2 erasures.
+    #[test]
+    fn pass_chance_matches_random_words() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        };
+        // (n, nsym, erased): 1 error beside the erasures, 2 checks left.
+        for (n, nsym, erased) in [(5, 2, 0), (8, 4, 2)] {
+            let trials = 40_000;
+            let mut passed = 0;
+            for _ in 0..trials {
+                let mut word: Vec<u8> = (0..n).map(|_| next()).collect();
+                let before = word.clone();
+                let er: Vec<usize> = (0..erased).collect();
+                if reed_solomon::correct(&mut word, nsym, &er).is_ok() {
+                    let errors = (0..n)
+                        .filter(|&i| word[i] != before[i] && !er.contains(&i))
+                        .count();
+                    passed += usize::from(errors <= 1);
+                }
+            }
+            let want = pass_chance(n, nsym, erased, 1);
+            let got = passed as f64 / trials as f64;
+            assert!(
+                (got - want).abs() < 0.15 * want,
+                "n {n}, nsym {nsym}, erased {erased}: {got} passed, {want} expected"
+            );
+        }
+        // "Hello World": 15 bytes, 4 parity bytes.
+        assert!((pass_chance(15, 4, 0, 1) - 8.9e-7).abs() < 0.1e-7);
+        assert!((pass_chance(15, 4, 0, 2) - 1.59e-3).abs() < 0.01e-3);
+    }
 }

@@ -3,7 +3,7 @@
 use super::diagnose::{band_width, BandSums, Heard};
 use super::read::{
     correct_soft, correct_soft_strict, equalise, read_symbols_with, search_word, spectrum_array,
-    symbol_spectra, Nibbles, Reading, Votes, JOINED, VOTES,
+    symbol_spectra, Nibbles, Reading, Votes, JOINED, MAX_PASS_CHANCE, VOTES,
 };
 use super::scan::{find_runs, pair_score, MarkerRun, Scan, Spectra, SCAN};
 use super::spectrum::{self, Analyzer, BinPower, BINS};
@@ -671,23 +671,21 @@ fn read_message(
     // error beside their erasures (see `correct_soft_strict`).
     let room = reading != Reading::Plain;
     let edge = room.then_some(ROOM_EDGE);
-    // With 2 parity bytes (payloads under 4 bytes: ggwave's code) correcting one byte uses all
-    // the redundancy, and a random word lies within one byte of a code word ~2 % of the time: a
-    // payload drowned in noise between an intact header and end marker decoded wrong 8 times in
-    // 480 (tests/channels.rs). Such words are accepted only exact.
-    let max_errors = if room {
-        1
-    } else if ecc_len(len) < 4 {
-        0
-    } else {
-        usize::MAX
-    };
+    // Every reading refuses a correction that a random word would pass with probability over
+    // `MAX_PASS_CHANCE`: a payload drowned in noise between an intact header and end marker is
+    // such a word. With 2 parity bytes (payloads under 4 bytes: ggwave's code) correcting one
+    // byte uses all the redundancy (a random word passes ~2 % of the time: 8 wrong payloads in
+    // 480 drowned ones, tests/channels.rs), so those are accepted only exact; with 4 parity
+    // bytes two corrected bytes are refused (1.6e-3 for "Hello World": a wrong payload at
+    // `scripts/bench-channels --seed 7`, docs/robustness.md).
+    let max_errors = if room { 1 } else { usize::MAX };
     let changed = correct_soft_strict(
         &mut word,
         &conf[HEADER_LEN..n],
         ecc_len(len),
         ecc_len(len).saturating_sub(4),
         max_errors,
+        MAX_PASS_CHANCE,
         || *marker.insert(end_marker_at(ffts, seg, data_end, p.freq_start, edge)),
     )?;
     let clean = head_changed == 0 && changed == 0 && ecc_len(len) >= 4;
