@@ -2,7 +2,12 @@
 //! candidate. Spectra at a hop of 1/4 frame; a symbol is the power summed over its frames; a
 //! position is read only when its first symbol has clear tones; a read counts when Reed-Solomon
 //! accepts it, and a message is reported once per transmission, when neighbouring positions
-//! agree (or the read needed no correction at all with at least 4 parity bytes).
+//! agree (or the read needed no correction at all with at least 4 parity bytes). Neighbouring
+//! positions read nearly the same sound, so their agreement is weak evidence against a word the
+//! sound itself structures: a mono-tone protocol reading a dual-tone transmission of twice its
+//! symbol length hears each low tone twice. A mono-tone read of a 2-parity word (payloads under
+//! 4 bytes) is therefore also refused when the upper half of its marker band, where a dual-tone
+//! transmission's high tones sound, holds more than noise ([`MAX_UPPER`]).
 
 use super::diagnose::{band_width, BandSums};
 use super::read::{correct_soft_strict, Nibbles, MAX_PASS_CHANCE};
@@ -18,6 +23,11 @@ const PAD: usize = 2 * FRAME;
 const GATE: f32 = 0.8;
 /// Share of the band's power the decoded tones must hold.
 const MIN_EXPLAINED: f32 = 0.25;
+/// For a mono-tone read of a 2-parity word: the most power per bin the upper, unused half of the
+/// marker band may hold, relative to the lower half's bins without a tone. Noise gives about 1
+/// (99th percentile 1.03-1.11 in white noise at -17 dB); a dual-tone transmission read as
+/// mono-tone gives at least about 1.25 wherever its tones explain a quarter of the lower half.
+const MAX_UPPER: f32 = 1.2;
 
 struct Read {
     protocol: &'static Protocol,
@@ -82,18 +92,25 @@ impl Symbols<'_> {
 
     /// How much of the band's power the code word's tones hold: ~1 for a clean transmission,
     /// ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept; and the band SNR of the read.
-    fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> (f32, f64) {
+    fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> Explained {
         let p = self.p;
         let slots = if p.is_mono_tone() {
             1
         } else {
             2 * p.bytes_per_tx
         };
-        let (mut hit, mut all) = (0f64, 0f64);
+        // The band the protocol's markers span: 32 bins for the mono-tone protocols too, whose
+        // data tones use only the lower 16.
+        let wide = (16 * slots).max(32);
+        let (mut hit, mut all, mut all_wide) = (0f64, 0f64, 0f64);
         let mut sums = BandSums::default();
         for (t, tones) in frame::symbols(p, word).iter().enumerate() {
             self.power(pos, t, power);
             all += power[p.freq_start..p.freq_start + 16 * slots]
+                .iter()
+                .map(|&v| v as f64)
+                .sum::<f64>();
+            all_wide += power[p.freq_start..p.freq_start + wide]
                 .iter()
                 .map(|&v| v as f64)
                 .sum::<f64>();
@@ -104,8 +121,23 @@ impl Symbols<'_> {
             sums.add(&power[p.freq_start..p.freq_start + band_width(p)], tones);
         }
         // Symbols are sums of frame powers: no coherent gain to divide out.
-        ((hit / (all + 1e-30)) as f32, sums.snr_db(1.0))
+        Explained {
+            own: (hit / (all + 1e-30)) as f32,
+            upper: (((all_wide - all) / (wide - 16 * slots).max(1) as f64)
+                / ((all - hit) / (16 * slots - 1) as f64 + 1e-30)) as f32,
+            snr_db: sums.snr_db(1.0),
+        }
     }
+}
+
+/// The share of the data band's power the code word's tones hold (`own`); the power per bin in
+/// the part of the marker band without data tones (the upper 16 bins of a mono-tone protocol)
+/// relative to the data band's bins without a tone (`upper`: ~1 for noise, 0 where there is no
+/// such part); and the band SNR.
+struct Explained {
+    own: f32,
+    upper: f32,
+    snr_db: f64,
 }
 
 /// Every position where protocol `p` reads as a fixed-length transmission of `len` bytes that
@@ -161,8 +193,13 @@ fn read_protocol(
         ) else {
             continue;
         };
-        let (explained, snr_db) = sym.explained(pos, &word, &mut power);
-        if explained >= MIN_EXPLAINED {
+        let e = sym.explained(pos, &word, &mut power);
+        // A 2-parity word (1 in 65536 random words passes) read as mono-tone also needs the
+        // upper half of the marker band to hold only noise: a dual-tone transmission read as
+        // mono-tone of half its symbol length (e.g. [DT] Fast as [MT] Fastest) gives each low
+        // tone twice, a structured word whose tones explain the lower 16 bins as well as the
+        // true read does, while the high tones sound in the upper 16.
+        if e.own >= MIN_EXPLAINED && (nsym >= 4 || e.upper <= MAX_UPPER) {
             word.truncate(len);
             let mean = conf[..n].iter().sum::<f32>() / n as f32;
             reads.push(Read {
@@ -171,7 +208,7 @@ fn read_protocol(
                 payload: word,
                 changed,
                 conf: mean,
-                snr_db,
+                snr_db: e.snr_db,
             });
         }
     }
