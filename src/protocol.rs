@@ -47,6 +47,16 @@ impl Protocol {
         self.extra == 2
     }
 
+    /// Nibble slots of a data symbol, 16 bins each: one for the mono-tone protocols, two per
+    /// byte otherwise.
+    pub fn nibble_slots(&self) -> usize {
+        if self.is_mono_tone() {
+            1
+        } else {
+            2 * self.bytes_per_tx
+        }
+    }
+
     /// Tones sounding at once in a data symbol.
     pub fn tones_per_symbol(&self) -> usize {
         2 * self.bytes_per_tx / self.extra
@@ -59,11 +69,7 @@ impl Protocol {
 
     /// Highest frequency used (data or marker), in Hz.
     pub fn max_hz(&self) -> f64 {
-        let data_bins = if self.is_mono_tone() {
-            16
-        } else {
-            32 * self.bytes_per_tx
-        };
+        let data_bins = 16 * self.nibble_slots();
         let top = self.freq_start + data_bins.max(32) - 1;
         top as f64 * HZ_PER_BIN
     }

@@ -187,25 +187,32 @@ fn frame_pieces(range: std::ops::Range<usize>) -> impl Iterator<Item = (usize, u
     })
 }
 
+/// One transmission's symbols in order, markers included: (tones, frames per symbol), and the
+/// 48 kHz samples they span.
+fn transmission(p: &Protocol, stream: &[u8], mode: Mode) -> (Vec<(Vec<usize>, usize)>, usize) {
+    let mut symbols: Vec<(Vec<usize>, usize)> = frame::symbols(p, stream)
+        .into_iter()
+        .map(|s| (s, p.frames_per_tx))
+        .collect();
+    if mode == Mode::Variable {
+        symbols.insert(
+            0,
+            (frame::marker_bins(Marker::Start).to_vec(), MARKER_FRAMES),
+        );
+        symbols.push((frame::marker_bins(Marker::End).to_vec(), MARKER_FRAMES));
+    }
+    let samples = FRAME * symbols.iter().map(|(_, frames)| frames).sum::<usize>();
+    (symbols, samples)
+}
+
 /// Append the float32 samples at 48 kHz of one transmission of an already built stream to `out`.
 pub fn synthesize(out: &mut Vec<f32>, p: &Protocol, stream: &[u8], mode: Mode, volume: u8) {
     let mut bank = ToneBank::new(p);
     let v = (volume as f64 / 100.0) as f32;
-    let symbols = frame::symbols(p, stream);
-    let markers = mode == Mode::Variable;
-    let total =
-        FRAME * (symbols.len() * p.frames_per_tx + if markers { 2 * MARKER_FRAMES } else { 0 });
-    out.reserve(total);
-    if markers {
-        let bins = frame::marker_bins(Marker::Start);
-        push_symbol(out, &mut bank, &bins, MARKER_FRAMES, v);
-    }
-    for s in &symbols {
-        push_symbol(out, &mut bank, s, p.frames_per_tx, v);
-    }
-    if markers {
-        let bins = frame::marker_bins(Marker::End);
-        push_symbol(out, &mut bank, &bins, MARKER_FRAMES, v);
+    let (symbols, samples) = transmission(p, stream, mode);
+    out.reserve(samples);
+    for (tones, frames) in &symbols {
+        push_symbol(out, &mut bank, tones, *frames, v);
     }
 }
 
@@ -360,19 +367,10 @@ impl Direct {
 pub fn synthesize_direct(out: &mut Direct, p: &Protocol, stream: &[u8], mode: Mode, volume: u8) {
     let bank = ToneBank::new(p);
     let v = (volume as f64 / 100.0) as f32;
-    let symbols = frame::symbols(p, stream);
-    let markers = mode == Mode::Variable;
-    out.reserve(
-        FRAME * (symbols.len() * p.frames_per_tx + if markers { 2 * MARKER_FRAMES } else { 0 }),
-    );
-    if markers {
-        out.symbol(&bank, &frame::marker_bins(Marker::Start), MARKER_FRAMES, v);
-    }
-    for s in &symbols {
-        out.symbol(&bank, s, p.frames_per_tx, v);
-    }
-    if markers {
-        out.symbol(&bank, &frame::marker_bins(Marker::End), MARKER_FRAMES, v);
+    let (symbols, samples) = transmission(p, stream, mode);
+    out.reserve(samples);
+    for (tones, frames) in &symbols {
+        out.symbol(&bank, tones, *frames, v);
     }
 }
 

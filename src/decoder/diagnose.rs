@@ -83,11 +83,7 @@ impl BandSums {
 
 /// Bins of the band of `p` (1024-point bins at 48 kHz): 16 per nibble slot.
 pub(crate) fn band_width(p: &Protocol) -> usize {
-    if p.is_mono_tone() {
-        16
-    } else {
-        32 * p.bytes_per_tx
-    }
+    16 * p.nibble_slots()
 }
 
 /// A start marker the variable-length receiver found but could not read a message after.

@@ -94,15 +94,11 @@ impl Symbols<'_> {
     /// ~0.3 at -10 dB, ~1/16 for noise that RS happened to accept; and the band SNR of the read.
     fn explained(&self, pos: usize, word: &[u8], power: &mut [f32; BINS]) -> Explained {
         let p = self.p;
-        let slots = if p.is_mono_tone() {
-            1
-        } else {
-            2 * p.bytes_per_tx
-        };
+        let slots = p.nibble_slots();
         // The band the protocol's markers span: 32 bins for the mono-tone protocols too, whose
         // data tones use only the lower 16.
         let wide = (16 * slots).max(32);
-        let (mut hit, mut all, mut all_wide) = (0f64, 0f64, 0f64);
+        let (mut hit, mut all, mut upper) = (0f64, 0f64, 0f64);
         let mut sums = BandSums::default();
         for (t, tones) in frame::symbols(p, word).iter().enumerate() {
             self.power(pos, t, power);
@@ -110,7 +106,7 @@ impl Symbols<'_> {
                 .iter()
                 .map(|&v| v as f64)
                 .sum::<f64>();
-            all_wide += power[p.freq_start..p.freq_start + wide]
+            upper += power[p.freq_start + 16 * slots..p.freq_start + wide]
                 .iter()
                 .map(|&v| v as f64)
                 .sum::<f64>();
@@ -123,7 +119,7 @@ impl Symbols<'_> {
         // Symbols are sums of frame powers: no coherent gain to divide out.
         Explained {
             own: (hit / (all + 1e-30)) as f32,
-            upper: (((all_wide - all) / (wide - 16 * slots).max(1) as f64)
+            upper: ((upper / (wide - 16 * slots).max(1) as f64)
                 / ((all - hit) / (16 * slots - 1) as f64 + 1e-30)) as f32,
             snr_db: sums.snr_db(1.0),
         }

@@ -17,11 +17,7 @@ pub struct Nibbles {
 impl Nibbles {
     /// Pick the nibbles of one power spectrum for protocol `p`.
     pub fn push_spectrum(&mut self, p: &Protocol, power: &[f32]) {
-        let slots = if p.is_mono_tone() {
-            1
-        } else {
-            2 * p.bytes_per_tx
-        };
+        let slots = p.nibble_slots();
         // Confidence is measured against a floor relative to the strongest bin of the band, so
         // near-silent slots (numerical dust) do not look confident.
         let band =
@@ -192,11 +188,7 @@ pub fn symbol_spectra(
             }
         }
         Reading::Feedback => {
-            let slots = if p.is_mono_tone() {
-                1
-            } else {
-                2 * p.bytes_per_tx
-            };
+            let slots = p.nibble_slots();
             let mut prev = [0f32; BINS];
             if start >= span {
                 an.power_of_sum(audio, start - span, p.frames_per_tx, &mut prev);
@@ -284,11 +276,7 @@ const EQ_PRIOR: f64 = 0.5;
 /// the mean power of the symbols that picked it, shrunk towards the median level of the picked
 /// bins of its 16 (`EQ_PRIOR` symbols' worth), which bins never picked take as is.
 pub fn equalise(p: &Protocol, spectra: &mut [[f32; BINS]]) {
-    let slots = if p.is_mono_tone() {
-        1
-    } else {
-        2 * p.bytes_per_tx
-    };
+    let slots = p.nibble_slots();
     let lo = p.freq_start;
     let slots = slots.min(BINS.saturating_sub(lo) / 16);
     let mut sum = vec![0f64; 16 * slots];

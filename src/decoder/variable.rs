@@ -492,11 +492,7 @@ fn joined_votes(
     count: usize,
 ) -> Vec<Votes> {
     let mut votes: Vec<Votes> = Vec::new();
-    let slots = if p.is_mono_tone() {
-        1
-    } else {
-        2 * p.bytes_per_tx
-    };
+    let slots = p.nibble_slots();
     // The soft sum of each nibble's 16 bins over the readings.
     let mut soft: Vec<[f32; 16]> = vec![[0.0; 16]; count * slots];
     // The last-third spectra, kept for the equalised reading (which equalises them).
