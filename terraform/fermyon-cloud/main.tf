@@ -18,8 +18,9 @@
 locals {
   wasm = "${var.app_dir}/target/wasm32-wasip2/release/fskhttp.wasm"
 
-  # Akamai: the same build as spin.toml's, plus feature no-kv-atomics; Fermyon Cloud: spin.toml's.
-  build_command = var.platform == "akamai" ? "cargo build --target wasm32-wasip2 --release --no-default-features --features no-kv-atomics,web-assets" : "${var.spin_bin} build"
+  # Akamai: the same build as spin.toml's (cargo, then wasm-opt), plus feature no-kv-atomics;
+  # Fermyon Cloud: spin.toml's.
+  build_command = var.platform == "akamai" ? "cargo build --target wasm32-wasip2 --release --no-default-features --features no-kv-atomics,web-assets && scripts/wasm-opt-component target/wasm32-wasip2/release/fskhttp.wasm" : "${var.spin_bin} build"
 
   variables = merge(var.variables, var.platform == "akamai" ? { metrics_store = "off" } : {})
 
@@ -31,7 +32,7 @@ locals {
   )
   variable_args  = [for k in sort(keys(local.variables)) : "--variable ${k}=${local.variables[k]}"]
   deploy_command = join(" ", concat([var.spin_bin], local.deploy_args, local.variable_args))
-  full_command   = "${local.build_command} </dev/null && ${local.deploy_command} </dev/null"
+  full_command   = "(${local.build_command}) </dev/null && ${local.deploy_command} </dev/null"
 }
 
 resource "terraform_data" "deploy" {
