@@ -7,7 +7,12 @@
 //! sound itself structures: a mono-tone protocol reading a dual-tone transmission of twice its
 //! symbol length hears each low tone twice. A mono-tone read of a 2-parity word (payloads under
 //! 4 bytes) is therefore also refused when the upper half of its marker band, where a dual-tone
-//! transmission's high tones sound, holds more than noise ([`MAX_UPPER`]).
+//! transmission's high tones sound, holds more than noise ([`MAX_UPPER`]). More generally a
+//! 2-parity read must sound like its own protocol and no other's: a word whose symbols come in
+//! runs (a faster protocol reading a slower one on its band) is refused when the slower
+//! protocol's symbols hold tones after it or in the unused upper half
+//! ([`Symbols::slower_explains`]), and both slots of a dual-tone read must carry tones
+//! ([`MIN_SLOT_SHARE`]; one reading a mono-tone transmission hears noise in its upper slot).
 
 use super::diagnose::{band_width, BandSums};
 use super::read::{correct_soft_strict, Nibbles, MAX_PASS_CHANCE};
@@ -28,6 +33,17 @@ const MIN_EXPLAINED: f32 = 0.25;
 /// (99th percentile 1.03-1.11 in white noise at -17 dB); a dual-tone transmission read as
 /// mono-tone gives at least about 1.25 wherever its tones explain a quarter of the lower half.
 const MAX_UPPER: f32 = 1.2;
+/// For a dual-tone 2-parity read: the least share of its own power the weaker 16-bin slot's tones
+/// may hold, relative to the whole band's share. A dual-tone read of a mono-tone transmission
+/// hears noise in its upper slots: 0.11-0.12 there against 0.38-0.61 in all ([MT] Fastest read
+/// as [DT] Fast at -10 dB).
+const MIN_SLOT_SHARE: f32 = 0.5;
+/// [`Symbols::slower_explains`]: the share the strongest bins of a slower protocol's symbols
+/// must hold, relative to the read's own share (0.19 against 0.26 for the rest of an [MT] Fast
+/// transmission read as [MT] Fastest at -20 dB; 0.21-0.22 against 0.26-0.28 in the upper half
+/// when a [DT] Fast one is), and at least this much (noise: median 0.12, 99th percentile 0.16).
+const SLOWER_PEAKS: f32 = 0.6;
+const PEAKS_FLOOR: f32 = 0.15;
 
 struct Read {
     protocol: &'static Protocol,
@@ -99,9 +115,23 @@ impl Symbols<'_> {
         // data tones use only the lower 16.
         let wide = (16 * slots).max(32);
         let (mut hit, mut all, mut upper) = (0f64, 0f64, 0f64);
+        // Per 16-bin slot: the tones' power and all power.
+        let (mut slot_hit, mut slot_all) = ([0f64; 6], [0f64; 6]);
         let mut sums = BandSums::default();
         for (t, tones) in frame::symbols(p, word).iter().enumerate() {
             self.power(pos, t, power);
+            for (q, all) in slot_all.iter_mut().enumerate().take(slots) {
+                let base = p.freq_start + 16 * q;
+                *all += power[base..base + 16]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .sum::<f64>();
+            }
+            for &r in tones {
+                if r / 16 < 6 {
+                    slot_hit[r / 16] += power[p.freq_start + r] as f64;
+                }
+            }
             all += power[p.freq_start..p.freq_start + 16 * slots]
                 .iter()
                 .map(|&v| v as f64)
@@ -122,7 +152,89 @@ impl Symbols<'_> {
             upper: ((upper / (wide - 16 * slots).max(1) as f64)
                 / ((all - hit) / (16 * slots - 1) as f64 + 1e-30)) as f32,
             snr_db: sums.snr_db(1.0),
+            slot_own: (0..slots.min(6))
+                .map(|q| (slot_hit[q] / (slot_all[q] + 1e-30)) as f32)
+                .fold(f32::INFINITY, f32::min),
         }
+    }
+}
+
+/// The run length `r` (2 or 3) when a read's symbols come in runs of `r` equal symbols at some
+/// alignment (at least two whole runs): what a protocol reads from a transmission on its band with
+/// `r` times its symbol length.
+fn runs(symbols: &[Vec<usize>]) -> Option<usize> {
+    [2usize, 3].into_iter().find(|&r| {
+        (0..r).any(|a| {
+            let groups = symbols.len().saturating_sub(a) / r;
+            groups >= 2
+                && symbols[a..a + groups * r]
+                    .chunks_exact(r)
+                    .all(|run| run.iter().all(|s| s == &run[0]))
+        })
+    })
+}
+
+impl Symbols<'_> {
+    /// Whether a slower protocol on the same band explains a read at `pos` of `symbols` symbols
+    /// whose word comes in runs of `r`: its `r`-symbol groups hold tones after the read (the rest
+    /// of a slower transmission) or, for a mono-tone read, in the upper half of the marker band
+    /// (a dual-tone transmission's high tones). "Hold tones": the strongest bin of each 16 holds
+    /// at least [`SLOWER_PEAKS`] of the read's own share, and at least [`PEAKS_FLOOR`].
+    fn slower_explains(
+        &self,
+        pos: usize,
+        symbols: usize,
+        word: &[u8],
+        own: f32,
+        power: &mut [f32; BINS],
+    ) -> bool {
+        let Some(r) = runs(&frame::symbols(self.p, word)) else {
+            return false;
+        };
+        let floor = (SLOWER_PEAKS * own).max(PEAKS_FLOOR);
+        let slots = self.p.nibble_slots();
+        let after = self.peak_share(pos, symbols..(r * symbols), r, 0..slots, power);
+        let upper = if self.p.is_mono_tone() {
+            self.peak_share(pos, 0..symbols, r, 1..2, power)
+        } else {
+            None
+        };
+        after.is_some_and(|v| v >= floor) || upper.is_some_and(|v| v >= floor)
+    }
+
+    /// The share of the power of 16-bin slots `slots` that their strongest bins hold, over the
+    /// groups of `group` symbols (summed) among symbols `range` of a read at `pos` that the audio
+    /// holds; None when it holds none.
+    fn peak_share(
+        &self,
+        pos: usize,
+        range: std::ops::Range<usize>,
+        group: usize,
+        slots: std::ops::Range<usize>,
+        power: &mut [f32; BINS],
+    ) -> Option<f32> {
+        let p = self.p;
+        let rows = self.spectra.len() / BINS;
+        // Symbol `t` reads up to row pos + t·hops + frames·(FRAME / HOP) − 1.
+        let fits =
+            |t: usize| pos + t * self.hops_per_symbol + p.frames_per_tx * (FRAME / HOP) <= rows;
+        let (mut peaks, mut all) = (0f64, 0f64);
+        let mut sum = [0f32; BINS];
+        let mut t = range.start;
+        while t + group <= range.end && fits(t + group - 1) {
+            sum.fill(0.0);
+            for k in 0..group {
+                self.power(pos, t + k, power);
+                sum.iter_mut().zip(power.iter()).for_each(|(a, &b)| *a += b);
+            }
+            for q in slots.clone() {
+                let bins = &sum[p.freq_start + 16 * q..p.freq_start + 16 * (q + 1)];
+                peaks += bins.iter().fold(0f32, |m, &v| if v > m { v } else { m }) as f64;
+                all += bins.iter().map(|&v| v as f64).sum::<f64>();
+            }
+            t += group;
+        }
+        (all > 0.0).then_some((peaks / all) as f32)
     }
 }
 
@@ -132,6 +244,7 @@ impl Symbols<'_> {
 /// such part); and the band SNR.
 struct Explained {
     own: f32,
+    slot_own: f32,
     upper: f32,
     snr_db: f64,
 }
@@ -195,7 +308,16 @@ fn read_protocol(
         // mono-tone of half its symbol length (e.g. [DT] Fast as [MT] Fastest) gives each low
         // tone twice, a structured word whose tones explain the lower 16 bins as well as the
         // true read does, while the high tones sound in the upper 16.
-        if e.own >= MIN_EXPLAINED && (nsym >= 4 || e.upper <= MAX_UPPER) {
+        // A 2-parity word must also sound like this protocol's transmission and no other's:
+        // both slots of a dual-tone read carry tones (one of a mono-tone transmission hears
+        // noise in its upper slot; with 6 slots, one symbol's weakest slot is too noisy a
+        // measure: it cost 3 of 200 trials of 1-byte Fastest at -10 and -14 dB), and a word whose symbols come in runs is not the start, or the
+        // lower half, of a slower transmission (see `slower_explains`).
+        let plausible = nsym >= 4
+            || (e.upper <= MAX_UPPER
+                && (p.nibble_slots() != 2 || e.slot_own >= MIN_SLOT_SHARE * e.own)
+                && !sym.slower_explains(pos, symbols, &word, e.own, &mut power));
+        if e.own >= MIN_EXPLAINED && plausible {
             word.truncate(len);
             let mean = conf[..n].iter().sum::<f32>() / n as f32;
             reads.push(Read {
