@@ -32,7 +32,7 @@ locals {
   )
   variable_args  = [for k in sort(keys(local.variables)) : "--variable ${k}=${local.variables[k]}"]
   deploy_command = join(" ", concat([var.spin_bin], local.deploy_args, local.variable_args))
-  full_command   = "(${local.build_command}) </dev/null && ${local.deploy_command} </dev/null"
+  full_command   = "${local.build_command} </dev/null && ${local.deploy_command} </dev/null"
 }
 
 resource "terraform_data" "deploy" {
