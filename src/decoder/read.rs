@@ -292,6 +292,9 @@ const SEQ_ON: f32 = 3.0;
 const SEQ_CARRY: f32 = 0.7;
 const SEQ_DECAY: f32 = 1.2;
 const SEQ_FLOOR: f32 = 0.02;
+/// The log-likelihood margin given to a value the best path decided against its symbol's own
+/// likelihood ratio.
+const SEQ_OVERRULED: f64 = 0.1;
 
 /// [`Reading::Sequence`]: the tones of each nibble slot decided as a sequence rather than one
 /// symbol at a time. `spectra` are the symbols' powers (each over its frames after the first),
@@ -303,7 +306,9 @@ const SEQ_FLOOR: f32 = 0.02;
 /// value, so a symbol decided wrongly (the previous tone's tail read as the tone) makes the
 /// next symbols' tails unexplained and loses to the path that decided it right. Each spectrum's
 /// data bins are replaced by the likelihood ratio of each value given the best path's tails
-/// (normalised to 1 for the best), so the reading has a confidence and a runner-up as others.
+/// (normalised to 1 for the best), so the reading has a confidence and a runner-up as others;
+/// where the path decided another value than that ratio's best, the path's value is put on top
+/// by [`SEQ_OVERRULED`].
 pub fn sequence(p: &Protocol, prev: &[f32; BINS], spectra: &mut [[f32; BINS]]) {
     let Some(first) = spectra.first() else {
         return;
@@ -379,8 +384,12 @@ pub fn sequence(p: &Protocol, prev: &[f32; BINS], spectra: &mut [[f32; BINS]]) {
         let mut v = (0..surv.len())
             .min_by(|&a, &b| surv[a].0.total_cmp(&surv[b].0))
             .unwrap_or(0);
+        // `path[t]`: the survivor the best path leaves step `t` from, i.e. the value it decided
+        // at `t − 1` (at 0, the one start); `chosen[t]`: the value it decides at `t`.
+        let mut chosen = vec![v; count];
         let mut path = vec![0usize; count];
         for t in (0..count).rev() {
+            chosen[t] = v;
             path[t] = back[t][v];
             v = path[t];
         }
@@ -390,7 +399,15 @@ pub fn sequence(p: &Protocol, prev: &[f32; BINS], spectra: &mut [[f32; BINS]]) {
             for k in 0..16 {
                 gain[k] = llr((tail[k] + floor) as f64, s[base + k] as f64).1;
             }
-            let top = gain.iter().fold(f64::MIN, |a, &b| a.max(b));
+            let mut top = gain.iter().fold(f64::MIN, |a, &b| a.max(b));
+            // The path's decision wins even where this symbol alone would pick another value
+            // (the symbols after it decided: that is the point of the search), by a small
+            // margin, so that its confidence is low and the word search tries the other.
+            let c = chosen[t];
+            if gain[c] < top {
+                top += SEQ_OVERRULED;
+                gain[c] = top;
+            }
             for k in 0..16 {
                 s[base + k] = (gain[k] - top).max(-80.0).exp() as f32;
             }
