@@ -73,7 +73,7 @@ const JOINED_WORDS: usize = 16384;
 const ROOM_EDGE: (f64, f64, f64) = (-1.75, 0.75, 0.75);
 const JOINED_EDGE: Option<(f64, f64, f64)> = Some((-2.5, 2.5, 4.5));
 /// Start markers per decode that get the room readings when their plain reading fails: those
-/// cost some 600 M instructions (~60 ms) each (docs/robustness.md), so a hostile recording
+/// cost some 650 M instructions (~70 ms) each (docs/robustness.md), so a hostile recording
 /// full of markers followed by noise must not multiply it. Later failing markers get the plain
 /// reading only.
 const ROOM_MARKERS: usize = 8;
