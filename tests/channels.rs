@@ -343,6 +343,20 @@ fn large_rooms() {
     expect("large room", 7, 8, 8, room);
 }
 
+/// Halls (RT60 1.2-1.5 s, direct-to-reverberant ratio −4..+2 dB): Fastest's 64 ms symbols
+/// lose under 4 dB each to the room, so most misread nibbles are the previous symbol's tone.
+/// The sequence reading (each nibble slot decided as a sequence under a tail model) and the
+/// joined reading's end marker found by a box up to 4.5 frames late (decoder module doc, step 5)
+/// read them: 6 of these 10 Fastest trials and 10 of 10 [DT] Fast decode (before both, 2 and 6).
+#[test]
+fn halls() {
+    let room = |x: Vec<f64>, _span: (usize, usize), rng: &mut Rng| {
+        (RATE, in_room(x, rng, (1.2, 1.5), (-4.0, 2.0)))
+    };
+    expect("hall", 2, 10, 5, room);
+    expect("hall", 7, 10, 9, room);
+}
+
 /// The live receiver (the page's microphone) reads rooms the same way.
 #[test]
 fn large_room_live() {

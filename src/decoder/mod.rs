@@ -60,7 +60,7 @@
 //!    so a word they read is accepted only with at most one byte corrected outside its erasures
 //!    (`correct_soft_strict`): a start marker and header followed by noise, read at every offset,
 //!    otherwise turned into a wrong payload now and then (a fixed-seed test keeps that case).
-//!    - *joined*: last, at every offset again, seven readings together: plain, dereverberated,
+//!    - *joined*: last, at every offset again, eight readings together: plain, dereverberated,
 //!      late, dereverberated over the last third of each symbol (at least its last frame: the
 //!      early reflections of the previous symbol fill a symbol's first 1-2 frames, so for
 //!      Fastest's 3-frame symbols this was the best single reading in large rooms),
@@ -71,13 +71,33 @@
 //!      on, the mean power of the symbols whose nibble picked it in a first pass, pulled towards
 //!      the median such level of its 16 bins, which bins never picked take; a transmission
 //!      picks each bin less than once on average, so this is a coarse estimate and the reading
-//!      is one more vote, not a reading on its own); an eighth vote is their soft sum (each
-//!      reading's 16 bins of the nibble normalised to sum 1, added up).
+//!      is one more vote, not a reading on its own), and the *sequence* reading (below); a ninth
+//!      vote is their soft sum (each reading's 16 bins of the nibble normalised to sum 1, added
+//!      up).
+//!    - *sequence* (`read::sequence`): the symbol-by-symbol readings above judge each symbol
+//!      alone, so the previous symbol's tail, which in a hall loses under 4 dB over a Fastest
+//!      symbol, often wins its bin. This one decides each nibble slot's tones as a *sequence*:
+//!      over each symbol's frames after its first, a bin's power is taken as exponentially
+//!      distributed (the reverberant field: many reflections of random phase) around a mean of
+//!      its tail, plus, when its tone is sent, a new tone's level (3 times the start marker's
+//!      tones' median level in the window before the data); the tail of the bin just decided
+//!      becomes `0.7 β` times (its tail + that level), every other tail decays by `0.84 β`
+//!      (`β` as above), and each bin carries 2 % of the new-tone level of noise and model error.
+//!      The most likely sequence is searched Viterbi-style with one survivor per last value,
+//!      each with its own tails: a symbol decided wrongly (the previous tone's tail taken for
+//!      the tone) leaves the true tone's tail unexplained in the next symbols, and that path
+//!      loses to the one that decided right. Its value is the best path's; its confidence and
+//!      runner-up come from the likelihood ratios of the 16 values given the best path's tails
+//!      (where the path overrules its symbol's own best ratio, by a margin of 0.1, so the search
+//!      tries the other value early). At the best offset of each of the 24 hall Fastest start
+//!      markers of `scripts/bench-channels --seed 2026` (24 trials) it misread 71 nibbles in
+//!      all, the best of the other readings (last third) 186; large room 30 against 106.
 //!      Where one reading misreads a nibble (a tail that happens to be loud in its bin, a tone in
 //!      a notch of the room's response) another usually reads it right, and a wrong value's
 //!      true one is nearly always the runner-up. So the payload word is searched
-//!      (`read::search_word`) among: the weighted majority value of each nibble (a vote weighs
-//!      1 + its reading's confidence, at most 3), every nibble the
+//!      (`read::search_word`) among: the sequence reading's value of each nibble (a weighted
+//!      majority of the votes misread more than it alone: in rooms the other readings mostly
+//!      agree on the same tail), every nibble the
 //!      readings disagree on set to any of their values (at most 256 such words), and each of
 //!      those with one more nibble changed to a value a reading read or ranked second (16384
 //!      words in all per offset). Only an exact code word counts (all syndromes zero, nothing
@@ -85,8 +105,10 @@
 //!      passes one of the 16384 with probability about 4e-6 (the word count is cut to 2^-18 of
 //!      the code's 2^(8·parity), so codes with 2 parity bytes get no search; nor do the strict
 //!      readings read them). The header is any reading's header that Reed-Solomon accepts, and
-//!      the end marker must be where its length says (its edge within ±2.5 frames: an exact code
-//!      word is its own proof of the length). A fixed-seed test drowns the payloads of 4-parity
+//!      the end marker must be where its length says (its edge within ±2.5 frames, or the box
+//!      locating it from 0.75 frame early to 4.5 frames late: in a hall the end marker's pattern
+//!      builds up over 3-4 frames, too slowly for the edge test, while its box slid 2-4.5 frames
+//!      late; an exact code word is its own proof of the length). A fixed-seed test drowns the payloads of 4-parity
 //!      transmissions between intact markers (1200 of them once, 48 in the suite): no payload.
 //!
 //!    In a room the end marker's own tail carries its pattern on for frames after it stops while
@@ -101,7 +123,7 @@
 //!    the fixed-length mode has no room readings (it has no start marker to measure `β` or the
 //!    timing on and no end marker to confirm a length, and it reads every hop position of every
 //!    protocol: the room readings' many extra trials would have nothing to check them against).
-//!    A marker whose plain reading fails costs some 600 M instructions (~60 ms) more with them
+//!    A marker whose plain reading fails costs some 650 M instructions (~70 ms) more with them
 //!    (docs/robustness.md), so at most 8 markers per decode get them, and only the first 3 the
 //!    search around the leading edge (a hostile recording of markers followed by noise cannot
 //!    multiply that: 12 drowned Fast markers in 18 s decode in 0.35 s natively); later ones get

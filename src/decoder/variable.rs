@@ -66,10 +66,14 @@ const JOINED_WORDS: usize = 16384;
 /// Where the room readings accept an end marker's leading edge (see [`end_marker_at`]): from
 /// `.0` to `.1` frames after where the length puts it. The strict readings (one error corrected)
 /// keep it tight; an exact code word of the joined reading is its own proof of the length.
-const ROOM_EDGE: (f64, f64) = (-1.75, 0.75);
-const JOINED_EDGE: Option<(f64, f64)> = Some((-2.5, 2.5));
+/// `.2`: how many frames late the box locating the marker may start (0.75 without `edge`).
+/// In a hall the end marker's pattern builds up over 3-4 frames (its first frames hold the last
+/// symbols' tails), too slowly for the edge test, and its box starts up to 4-5 frames late: the
+/// joined reading accepts that too.
+const ROOM_EDGE: (f64, f64, f64) = (-1.75, 0.75, 0.75);
+const JOINED_EDGE: Option<(f64, f64, f64)> = Some((-2.5, 2.5, 4.5));
 /// Start markers per decode that get the room readings when their plain reading fails: those
-/// cost some 600 M instructions (~60 ms) each (docs/robustness.md), so a hostile recording
+/// cost some 650 M instructions (~70 ms) each (docs/robustness.md), so a hostile recording
 /// full of markers followed by noise must not multiply it. Later failing markers get the plain
 /// reading only.
 const ROOM_MARKERS: usize = 8;
@@ -319,7 +323,8 @@ fn end_marker_score(an: &mut Analyzer, audio: &[f32], at: usize, band: usize) ->
     )
 }
 
-/// Is there an end marker starting at `at` (±0.75 frame) with a clear pattern?
+/// Is there an end marker starting at `at` (±0.75 frame; with `edge`, up to `edge.2` frames
+/// late) with a clear pattern?
 ///
 /// With `room`, an end marker whose leading edge is there also counts: in a reverberant room
 /// the marker's own tail carries its pattern on for many frames after it ends, while the
@@ -330,18 +335,22 @@ fn end_marker_at(
     seg: &[f32],
     at: usize,
     band: usize,
-    edge: Option<(f64, f64)>,
+    edge: Option<(f64, f64, f64)>,
 ) -> bool {
     if end_marker_score(&mut ffts.frame, seg, at, band) < END_THRESHOLD {
         return false;
     }
     let lo = at.saturating_sub(4 * FRAME);
     let hi = at + (MARKER_FRAMES + 4) * FRAME;
-    let near = |start: f64| (start - at as f64).abs() <= 0.75 * FRAME as f64;
+    let late = edge.map_or(0.75, |e| e.2);
+    let near = |start: f64| {
+        let d = (start - at as f64) / FRAME as f64;
+        (-0.75..=late).contains(&d)
+    };
     match locate_pattern(&mut ffts.wide, seg, band, 1.0, lo, hi, true) {
         Some((start, strength)) if near(start) && strength > 0.15 => true,
         Some(_) if edge.is_some() => {
-            let (early, late) = edge.unwrap_or_default();
+            let (early, late, _) = edge.unwrap_or_default();
             let lo = at.saturating_sub(8 * FRAME);
             let v = pattern_strength(&mut ffts.wide, seg, band, 1.0, lo, hi, true);
             pattern_edge(&v).is_some_and(|k| {
