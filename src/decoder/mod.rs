@@ -133,6 +133,12 @@
 //! corrected); a decode that finds nothing says why ([`Diagnosis`], see `diagnose.rs`).
 
 mod diagnose;
+#[cfg(any(
+    test,
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    feature = "own-fft"
+))]
+mod fft;
 mod fixed;
 mod read;
 mod scan;

@@ -5,6 +5,17 @@ use super::spectrum::{Analyzer, BINS};
 use crate::protocol::{Protocol, FRAME};
 use crate::reed_solomon;
 
+/// `x.max(floor)` for a `floor` that is not NaN (a NaN `x` gives `floor`), as a comparison:
+/// `f32::max` is a libm call in WebAssembly (`fmaxf`, 2-3 % of a decode there).
+#[inline(always)]
+fn at_least(x: f32, floor: f32) -> f32 {
+    if x > floor {
+        x
+    } else {
+        floor
+    }
+}
+
 /// Nibbles read from one or more symbols, with `ln(P_best / P_runner_up)` for each.
 #[derive(Debug, Default, Clone)]
 pub struct Nibbles {
@@ -22,7 +33,7 @@ impl Nibbles {
         // near-silent slots (numerical dust) do not look confident.
         let band =
             &power[p.freq_start.min(power.len())..(p.freq_start + 16 * slots).min(power.len())];
-        let floor = band.iter().fold(0f32, |m, &v| m.max(v)) * 1e-4 + 1e-20;
+        let floor = band.iter().fold(0f32, |m, &v| at_least(v, m)) * 1e-4 + 1e-20;
         for q in 0..slots {
             let base = p.freq_start + 16 * q;
             let (mut best, mut second, mut arg) = (-1f32, -1f32, 0usize);
@@ -38,7 +49,7 @@ impl Nibbles {
             }
             self.values.push(arg as u8);
             self.conf
-                .push(((best + floor) / (second.max(0.0) + floor)).ln());
+                .push(((best + floor) / (at_least(second, 0.0) + floor)).ln());
         }
     }
 
@@ -172,6 +183,9 @@ pub fn symbol_spectra(
 ) {
     let mut power = [0f32; BINS];
     let span = p.frames_per_tx * FRAME;
+    // Only the protocol's band is read (its data bins, and its 32-bin marker band for the
+    // carry-over): the other bins stay 0.
+    let band = p.freq_start..p.freq_start + (16 * p.nibble_slots()).max(32);
     match reading {
         Reading::Equalised => {
             let mut spectra: Vec<[f32; BINS]> = Vec::with_capacity(count);
@@ -206,7 +220,13 @@ pub fn symbol_spectra(
         }
         Reading::Plain => {
             for t in 0..count {
-                an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
+                an.power_of_sum_band(
+                    audio,
+                    start + t * span,
+                    p.frames_per_tx,
+                    &mut power,
+                    band.clone(),
+                );
                 each(&power);
             }
         }
@@ -214,13 +234,25 @@ pub fn symbol_spectra(
             let slots = p.nibble_slots();
             let mut prev = [0f32; BINS];
             if start >= span {
-                an.power_of_sum(audio, start - span, p.frames_per_tx, &mut prev);
+                an.power_of_sum_band(
+                    audio,
+                    start - span,
+                    p.frames_per_tx,
+                    &mut prev,
+                    band.clone(),
+                );
             }
             let mut tail = [0f32; BINS];
             let mut diff = [0f32; BINS];
             let mut beta = -1.0;
             for t in 0..count {
-                an.power_of_sum(audio, start + t * span, p.frames_per_tx, &mut power);
+                an.power_of_sum_band(
+                    audio,
+                    start + t * span,
+                    p.frames_per_tx,
+                    &mut power,
+                    band.clone(),
+                );
                 if beta < 0.0 {
                     beta = carry_over(p, &prev, &power);
                     for (tl, &q) in tail.iter_mut().zip(&prev) {
@@ -228,7 +260,7 @@ pub fn symbol_spectra(
                     }
                 }
                 for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&tail) {
-                    *d = (c - q).max(0.0);
+                    *d = at_least(c - q, 0.0);
                 }
                 each(&diff);
                 let mut decided = [false; BINS];
@@ -261,12 +293,12 @@ pub fn symbol_spectra(
             let (start, frames) = (start + skip * FRAME, p.frames_per_tx - skip);
             let mut prev = [0f32; BINS];
             if start >= span {
-                an.power_of_sum(audio, start - span, frames, &mut prev);
+                an.power_of_sum_band(audio, start - span, frames, &mut prev, band.clone());
             }
             let mut diff = [0f32; BINS];
             let mut beta = -1.0;
             for t in 0..count {
-                an.power_of_sum(audio, start + t * span, frames, &mut power);
+                an.power_of_sum_band(audio, start + t * span, frames, &mut power, band.clone());
                 if beta < 0.0 {
                     beta = carry_over(p, &prev, &power);
                     if strong {
@@ -274,7 +306,7 @@ pub fn symbol_spectra(
                     }
                 }
                 for ((d, &c), &q) in diff.iter_mut().zip(&power).zip(&prev) {
-                    *d = (c - beta * q).max(0.0);
+                    *d = at_least(c - beta * q, 0.0);
                 }
                 each(&diff);
                 prev = power;

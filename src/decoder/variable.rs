@@ -727,9 +727,15 @@ fn data_snr_db(
     let symbols = frame::symbols(p, stream);
     let step = symbols.len().div_ceil(limit.max(1)).max(1);
     for (t, tones) in symbols.iter().enumerate().step_by(step) {
-        ffts.frame
-            .power_of_sum(seg, tau + t * span, p.frames_per_tx, &mut power);
-        sums.add(&power[p.freq_start..p.freq_start + width], tones);
+        let band = p.freq_start..p.freq_start + width;
+        ffts.frame.power_of_sum_band(
+            seg,
+            tau + t * span,
+            p.frames_per_tx,
+            &mut power,
+            band.clone(),
+        );
+        sums.add(&power[band], tones);
     }
     // Coherent sums: a tone's power grows with the square of the frames, the noise's linearly.
     sums.snr_db(p.frames_per_tx as f64)
