@@ -8,5 +8,9 @@ cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
 vectors="$(ensure_vectors)"
 FSK_VECTORS_DIR="$vectors" cargo test --release
+# The decoder with its own FFT (what the wasm32 builds run), natively: the codec's tests again.
+cargo clippy --all-targets --features own-fft -- -D warnings
+FSK_VECTORS_DIR="$vectors" cargo test --release --features own-fft --lib --test roundtrip \
+  --test vectors --test channels --test diagnostics --test framing --test properties
 # The committed set too, as a clone without Python sees it.
 env -u FSK_VECTORS_DIR cargo test --release --test vectors

@@ -208,11 +208,11 @@ pub fn symbol_spectra(
             let (start, frames) = (start + skip * FRAME, p.frames_per_tx - skip);
             let mut prev = [0f32; BINS];
             if start >= span {
-                an.power_of_sum(audio, start - span, frames, &mut prev);
+                an.power_of_sum_band(audio, start - span, frames, &mut prev, band.clone());
             }
             let mut spectra: Vec<[f32; BINS]> = Vec::with_capacity(count);
             for t in 0..count {
-                an.power_of_sum(audio, start + t * span, frames, &mut power);
+                an.power_of_sum_band(audio, start + t * span, frames, &mut power, band.clone());
                 spectra.push(spectrum_array(&power));
             }
             sequence(p, &prev, &mut spectra);
