@@ -12,5 +12,10 @@ FSK_VECTORS_DIR="$vectors" cargo test --release
 cargo clippy --all-targets --features own-fft -- -D warnings
 FSK_VECTORS_DIR="$vectors" cargo test --release --features own-fft --lib --test roundtrip \
   --test vectors --test channels --test diagnostics --test framing --test properties
+# The library's own tests built for wasm32-wasip2 (simd128: the wasm FFT's core::arch::wasm32 path)
+# and run by the pinned wasmtime.
+ensure_rust_targets wasm32-wasip2
+CARGO_TARGET_WASM32_WASIP2_RUNNER="$(wasmtime_bin) run" \
+  cargo test --release --target wasm32-wasip2 --no-default-features --lib
 # The committed set too, as a clone without Python sees it.
 env -u FSK_VECTORS_DIR cargo test --release --test vectors
