@@ -15,7 +15,7 @@
 //! ([`MIN_SLOT_SHARE`]; one reading a mono-tone transmission hears noise in its upper slot).
 
 use super::diagnose::{band_width, BandSums};
-use super::read::{correct_soft_strict, Nibbles, MAX_PASS_CHANCE};
+use super::read::{at_least, correct_soft_strict, Nibbles, MAX_PASS_CHANCE};
 use super::spectrum::{Analyzer, BINS};
 use super::Message;
 use crate::frame::{self, ecc_len};
@@ -114,8 +114,8 @@ impl Symbols<'_> {
         // The band the protocol's markers span: 32 bins for the mono-tone protocols too, whose
         // data tones use only the lower 16.
         let wide = (16 * slots).max(32);
-        let (mut hit, mut all, mut upper) = (0f64, 0f64, 0f64);
-        // Per 16-bin slot: the tones' power and all power.
+        let mut upper = 0f64;
+        // Per 16-bin slot (at most 6: 3 bytes a symbol): the tones' power and all power.
         let (mut slot_hit, mut slot_all) = ([0f64; 6], [0f64; 6]);
         let mut sums = BandSums::default();
         for (t, tones) in frame::symbols(p, word).iter().enumerate() {
@@ -128,31 +128,22 @@ impl Symbols<'_> {
                     .sum::<f64>();
             }
             for &r in tones {
-                if r / 16 < 6 {
-                    slot_hit[r / 16] += power[p.freq_start + r] as f64;
-                }
+                slot_hit[r / 16] += power[p.freq_start + r] as f64;
             }
-            all += power[p.freq_start..p.freq_start + 16 * slots]
-                .iter()
-                .map(|&v| v as f64)
-                .sum::<f64>();
             upper += power[p.freq_start + 16 * slots..p.freq_start + wide]
                 .iter()
                 .map(|&v| v as f64)
                 .sum::<f64>();
-            hit += tones
-                .iter()
-                .map(|&r| power[p.freq_start + r] as f64)
-                .sum::<f64>();
             sums.add(&power[p.freq_start..p.freq_start + band_width(p)], tones);
         }
+        let (hit, all) = (slot_hit.iter().sum::<f64>(), slot_all.iter().sum::<f64>());
         // Symbols are sums of frame powers: no coherent gain to divide out.
         Explained {
             own: (hit / (all + 1e-30)) as f32,
             upper: ((upper / (wide - 16 * slots).max(1) as f64)
                 / ((all - hit) / (16 * slots - 1) as f64 + 1e-30)) as f32,
             snr_db: sums.snr_db(1.0),
-            slot_own: (0..slots.min(6))
+            slot_own: (0..slots)
                 .map(|q| (slot_hit[q] / (slot_all[q] + 1e-30)) as f32)
                 .fold(f32::INFINITY, f32::min),
         }
@@ -193,13 +184,9 @@ impl Symbols<'_> {
         };
         let floor = (SLOWER_PEAKS * own).max(PEAKS_FLOOR);
         let slots = self.p.nibble_slots();
-        let after = self.peak_share(pos, symbols..(r * symbols), r, 0..slots, power);
-        let upper = if self.p.is_mono_tone() {
-            self.peak_share(pos, 0..symbols, r, 1..2, power)
-        } else {
-            None
-        };
-        after.is_some_and(|v| v >= floor) || upper.is_some_and(|v| v >= floor)
+        let holds = |v: Option<f32>| v.is_some_and(|v| v >= floor);
+        holds(self.peak_share(pos, symbols..(r * symbols), r, 0..slots, power))
+            || (self.p.is_mono_tone() && holds(self.peak_share(pos, 0..symbols, r, 1..2, power)))
     }
 
     /// The share of the power of 16-bin slots `slots` that their strongest bins hold, over the
@@ -229,7 +216,7 @@ impl Symbols<'_> {
             }
             for q in slots.clone() {
                 let bins = &sum[p.freq_start + 16 * q..p.freq_start + 16 * (q + 1)];
-                peaks += bins.iter().fold(0f32, |m, &v| if v > m { v } else { m }) as f64;
+                peaks += bins.iter().fold(0f32, |m, &v| at_least(v, m)) as f64;
                 all += bins.iter().map(|&v| v as f64).sum::<f64>();
             }
             t += group;
@@ -303,16 +290,14 @@ fn read_protocol(
             continue;
         };
         let e = sym.explained(pos, &word, &mut power);
-        // A 2-parity word (1 in 65536 random words passes) read as mono-tone also needs the
-        // upper half of the marker band to hold only noise: a dual-tone transmission read as
-        // mono-tone of half its symbol length (e.g. [DT] Fast as [MT] Fastest) gives each low
-        // tone twice, a structured word whose tones explain the lower 16 bins as well as the
-        // true read does, while the high tones sound in the upper 16.
-        // A 2-parity word must also sound like this protocol's transmission and no other's:
-        // both slots of a dual-tone read carry tones (one of a mono-tone transmission hears
-        // noise in its upper slot; with 6 slots, one symbol's weakest slot is too noisy a
-        // measure: it cost 3 of 200 trials of 1-byte Fastest at -10 and -14 dB), and a word whose symbols come in runs is not the start, or the
-        // lower half, of a slower transmission (see `slower_explains`).
+        // A 2-parity word (1 in 65536 random words passes) must also sound like this protocol's
+        // transmission and no other's: for a mono-tone read, the upper half of the marker band
+        // holds only noise (a dual-tone transmission read as mono-tone of half its symbol length,
+        // e.g. [DT] Fast as [MT] Fastest, gives each low tone twice, while its high tones sound
+        // there); both slots of a dual-tone read carry tones (one of a mono-tone transmission
+        // hears noise in its upper slot; with 6 slots one symbol's weakest slot is too noisy a
+        // measure: it cost 3 of 200 trials of 1-byte Fastest at -10 and -14 dB); and a word whose
+        // symbols come in runs is not the start, or the lower half, of a slower transmission.
         let plausible = nsym >= 4
             || (e.upper <= MAX_UPPER
                 && (p.nibble_slots() != 2 || e.slot_own >= MIN_SLOT_SHARE * e.own)

@@ -8,7 +8,7 @@ use crate::reed_solomon;
 /// `x.max(floor)` for a `floor` that is not NaN (a NaN `x` gives `floor`), as a comparison:
 /// `f32::max` is a libm call in WebAssembly (`fmaxf`, 2-3 % of a decode there).
 #[inline(always)]
-fn at_least(x: f32, floor: f32) -> f32 {
+pub(crate) fn at_least(x: f32, floor: f32) -> f32 {
     if x > floor {
         x
     } else {
