@@ -4,8 +4,8 @@
 use super::assets;
 use super::config::LogLevel;
 use super::error::ApiError;
-use super::response::{error_response, json_response, response};
-use super::{decode, encode, info, metrics, Config, Context, Result, OPENAPI};
+use super::response::{error_response, response};
+use super::{decode, encode, info, metrics, Config, Context, Result};
 use http::{Method, Request, Response, StatusCode};
 use std::time::Instant;
 
@@ -146,7 +146,7 @@ fn route(req: &Request<Vec<u8>>, ctx: &Context) -> Result<Response<Vec<u8>>> {
         }
         "/openapi.json" => {
             allow(m, &[Method::GET], "GET")?;
-            Ok(json_response(StatusCode::OK, OPENAPI.as_bytes().to_vec()))
+            Ok(assets::openapi(req))
         }
         path => {
             let name = path.trim_start_matches('/');

@@ -608,9 +608,11 @@ def test_health_protocols_openapi(server):
 def test_web_page_is_served_with_and_without_gzip(server):
     import gzip
     web = ROOT / "web"
-    for name, ctype in [("index.html", "text/html"), ("style.css", "text/css"), ("app.js", "text/javascript")]:
+    # The OpenAPI document is stored with the page (gzip-compressed) and served the same way.
+    for name, ctype in [("index.html", "text/html"), ("style.css", "text/css"), ("app.js", "text/javascript"),
+                        ("../src/http/openapi.json", "application/json")]:
         want = (web / name).read_bytes()
-        path = "/" if name == "index.html" else "/" + name
+        path = "/" if name == "index.html" else "/" + name.rsplit("/", 1)[-1]
         status, h, body = server.request("GET", path)
         assert status == 200 and h["content-type"].startswith(ctype)
         assert "content-encoding" not in h and body == want, name
