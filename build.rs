@@ -24,8 +24,8 @@ fn content_type(name: &str) -> Option<&'static str> {
 
 /// A gzip member (RFC 1952) made by zopfli: a 10-byte header (no name, mtime 0), deflate, CRC
 /// and size, as src/http/assets.rs reads it. Zopfli's deflate is standard (browsers and
-/// miniz_oxide inflate it) and about 4 % smaller than zlib's level 9: the page's wasm 220,931 ->
-/// 211,782 bytes (docs/benchmarks.md, Sizes), at about a second of build time.
+/// miniz_oxide inflate it) and about 4 % smaller than miniz_oxide's level 9: the page's wasm
+/// 221,286 -> 211,742 bytes (docs/benchmarks.md, Sizes), for about 5 s of build time.
 #[cfg(feature = "web-assets")]
 fn gzip(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
