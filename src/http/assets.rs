@@ -11,7 +11,7 @@ include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 pub static ASSETS: &[(&str, &str, &[u8])] = &[];
 
 /// `GET /openapi.json`. With the page embedded, the document is stored gzip-compressed as the
-/// page's files are (3.6 kB instead of 19 kB of the size-bound component) and served the same way.
+/// page's files are (3.4 kB instead of 19 kB of the size-bound component) and served the same way.
 #[cfg(feature = "web-assets")]
 pub(crate) fn openapi(req: &Request<Vec<u8>>) -> Response<Vec<u8>> {
     response_for(req, "application/json", OPENAPI_GZ)
