@@ -45,6 +45,19 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     data.to_vec()
 }
 
+/// Gzips the file at `path` into `out_dir/name`; returns that path for `include_bytes!`.
+fn store_gzipped(path: &Path, out_dir: &str, name: &str) -> String {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) => panic!("cannot read {}: {e}", path.display()),
+    };
+    let gz = Path::new(out_dir).join(name);
+    if let Err(e) = std::fs::write(&gz, gzip(&data)) {
+        panic!("cannot write {}: {e}", gz.display());
+    }
+    gz.display().to_string()
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     if std::env::var_os("CARGO_FEATURE_WEB_ASSETS").is_none() {
@@ -91,36 +104,17 @@ fn main() {
     );
     let out_dir = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
     for (i, (name, ct, path)) in files.iter().enumerate() {
-        let data = match std::fs::read(path) {
-            Ok(d) => d,
-            Err(e) => panic!("cannot read {}: {e}", path.display()),
-        };
-        let gz = Path::new(&out_dir).join(format!("asset{i}.gz"));
-        if let Err(e) = std::fs::write(&gz, gzip(&data)) {
-            panic!("cannot write {}: {e}", gz.display());
-        }
-        let _ = writeln!(
-            out,
-            "    ({name:?}, {ct:?}, include_bytes!({:?})),",
-            gz.display().to_string()
-        );
+        let gz = store_gzipped(path, &out_dir, &format!("asset{i}.gz"));
+        let _ = writeln!(out, "    ({name:?}, {ct:?}, include_bytes!({gz:?})),");
     }
     out.push_str("];\n");
     // The OpenAPI document, stored the same way: 19 kB of text is 3.4 kB gzipped.
     let openapi = Path::new(&root).join("src/http/openapi.json");
     println!("cargo:rerun-if-changed={}", openapi.display());
-    let data = match std::fs::read(&openapi) {
-        Ok(d) => d,
-        Err(e) => panic!("cannot read {}: {e}", openapi.display()),
-    };
-    let gz = Path::new(&out_dir).join("openapi.json.gz");
-    if let Err(e) = std::fs::write(&gz, gzip(&data)) {
-        panic!("cannot write {}: {e}", gz.display());
-    }
+    let gz = store_gzipped(&openapi, &out_dir, "openapi.json.gz");
     let _ = writeln!(
         out,
-        "/// src/http/openapi.json, gzip-compressed.\npub static OPENAPI_GZ: &[u8] = include_bytes!({:?});",
-        gz.display().to_string()
+        "/// src/http/openapi.json, gzip-compressed.\npub static OPENAPI_GZ: &[u8] = include_bytes!({gz:?});"
     );
     if let Err(e) = std::fs::write(Path::new(&out_dir).join("web_assets.rs"), out) {
         panic!("cannot write web_assets.rs: {e}");
